@@ -47,6 +47,30 @@ _ROUTE_ORDER = {
 }
 
 
+class SeizureInvalid(ValidationError):
+    """The seizure and its parts did not validate; nothing was saved.
+
+    ``by_part`` keeps the shape of the input (``{"items": [{}, {"quantity": [...]}]}``) so
+    forms and the API can put each message next to the field that caused it;
+    ``message_dict`` flattens it to ``items.1.quantity`` keys.
+    """
+
+    def __init__(self, by_part: dict[str, Any]):
+        self.by_part = by_part
+        flat: dict[str, list] = {}
+        for key, value in by_part.items():
+            if key in _PART_NAMES:
+                for position, row in enumerate(value):
+                    for field, messages in row.items():
+                        flat[f"{key}.{position}.{field}"] = messages
+            else:
+                flat[key] = value
+        super().__init__(flat)
+
+
+_PART_NAMES = ("containers", "items", "port_calls", "parties")
+
+
 @dataclass(frozen=True)
 class SeizureParts:
     """The repeated parts of a seizure, each a list of field dicts in display order."""
@@ -88,12 +112,7 @@ def _build_parts(seizure: Seizure, parts: SeizureParts) -> tuple[dict[str, list]
     """Unsaved part objects and their errors, keyed like the input lists."""
     built: dict[str, list] = {}
     errors: dict[str, Any] = {}
-    for name, model in (
-        ("containers", Container),
-        ("items", SeizedItem),
-        ("port_calls", PortCall),
-        ("parties", Party),
-    ):
+    for name, model in zip(_PART_NAMES, (Container, SeizedItem, PortCall, Party), strict=True):
         objects, row_errors = [], []
         for position, fields in enumerate(getattr(parts, name)):
             extra = {"sequence": position + 1} if model is PortCall else {}
@@ -135,7 +154,7 @@ def _commodities(items: list[SeizedItem]) -> list[str]:
 
 
 def _save_parts(seizure: Seizure, built: dict[str, list]) -> None:
-    for name in ("containers", "items", "port_calls", "parties"):
+    for name in _PART_NAMES:
         getattr(seizure, name).all().delete()
         for obj in built[name]:
             obj.seizure = seizure
@@ -152,7 +171,7 @@ def _validate(seizure: Seizure, parts: SeizureParts) -> dict[str, list]:
     built, part_errors = _build_parts(seizure, parts)
     errors.update(part_errors)
     if errors:
-        raise ValidationError(errors)
+        raise SeizureInvalid(errors)
     return built
 
 

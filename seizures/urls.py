@@ -1,8 +1,28 @@
 from django.urls import path
 
-from . import views
+from . import attachment_views, form_views, views
 
 app_name = "seizures"
 urlpatterns = [
     path("", views.seizure_list, name="list"),
+    path("new/", form_views.seizure_create, name="create"),
+    path("ports/", form_views.port_search, name="port-search"),
+    path("<uuid:public_id>/", views.seizure_detail, name="detail"),
+    path("<uuid:public_id>/edit/", form_views.seizure_edit, name="edit"),
+    path("<uuid:public_id>/submit/", form_views.seizure_submit, name="submit"),
+    path(
+        "<uuid:public_id>/attachments/new/",
+        attachment_views.attachment_upload,
+        name="attachment-upload",
+    ),
+    path(
+        "attachments/<uuid:public_id>/",
+        attachment_views.attachment_download,
+        name="attachment-download",
+    ),
+    path(
+        "attachments/<uuid:public_id>/thumbnail/",
+        attachment_views.attachment_thumbnail,
+        name="attachment-thumbnail",
+    ),
 ]

@@ -1,0 +1,55 @@
+import os
+
+import pytest
+from django.db import connection
+
+from casetracker.core.choices import Role, UnitKind
+
+from . import factories as f
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests run in the PostgreSQL pass; elsewhere they say why they skip.
+
+    In CI the SQLite pass deselects them (-m "not postgres") and the PostgreSQL pass runs
+    them, so under CI=true nothing service-backed is ever skipped.
+    """
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the PostgreSQL pass of make test")
+    for item in items:
+        if "postgres" in item.keywords:
+            if IN_CI:
+                raise pytest.UsageError(
+                    f"{item.nodeid} needs PostgreSQL but CI=true runs it on SQLite; "
+                    'the SQLite pass must deselect it with -m "not postgres".'
+                )
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def officer(db):
+    """A port control unit officer at Guayaquil."""
+    return f.UserFactory(username="officer", unit=f.pcu("ECGYE"), role=Role.OFFICER)
+
+
+@pytest.fixture
+def other_officer(db):
+    """An officer of another port control unit (Antwerp): must see nothing of Guayaquil's."""
+    return f.UserFactory(username="other_officer", unit=f.pcu("BEANR"), role=Role.OFFICER)
+
+
+@pytest.fixture
+def investigator(db):
+    """An investigator of Ecuador's national investigating unit."""
+    unit = f.UnitFactory(
+        code="EC-INV", kind=UnitKind.INVESTIGATING, port=None, country="EC", name="Antinarcóticos"
+    )
+    return f.UserFactory(username="investigator", unit=unit, role=Role.INVESTIGATOR)
+
+
+@pytest.fixture
+def seizure(officer):
+    return f.log_seizure(officer)
