@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 # Debian's Chromium for the browser tests (Playwright's own download cannot work here).
 browser:
 	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium' (browser tests will skip)"; fi; }
 
 demo: install
@@ -53,9 +53,14 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A casetracker beat --loglevel=INFO
 
+# One catalogue per language in ./locale (LOCALE_PATHS); strings are gathered from the whole
+# project except what users never see. References name files, not lines, so that editing code
+# does not rewrite the catalogues. compilemessages would otherwise walk into .venv and
+# recompile every installed package's catalogues.
+MESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore=fixtures
 messages: install
-	cd casetracker && ../$(PY) ../manage.py makemessages -l fr -l es --no-obsolete
-	$(PY) manage.py compilemessages
+	$(PY) manage.py makemessages -l fr -l es --no-obsolete --add-location=file $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages -l fr -l es --ignore=.venv
 
 bench: install
 	$(PY) bench/run.py

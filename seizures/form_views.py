@@ -1,22 +1,234 @@
+"""Logging and correcting a seizure on one page, and sending a draft out.
+
+The page posts the seizure with all its parts at once; the services decide whether it is
+valid. On any error the page comes back with every row as typed and each message next to
+the field that caused it; nothing is saved, attachments included.
+"""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from casetracker.core.choices import UnitKind
+from casetracker.core.models import Port
+
+from . import services
+from .choices import SeizureStatus
+from .forms import (
+    PART_NAMES,
+    SeizurePage,
+    initial_for_unit,
+    initial_from_seizure,
+    port_matches,
+    with_extra_row,
+)
+from .selectors import seizure_get
+
+
+class _AttachmentRefused(Exception):
+    def __init__(self, messages: list[str]):
+        super().__init__(messages)
+        self.messages = messages
+
+
+def _add_attachments(*, user, seizure, uploads, added: list) -> None:
+    if not uploads:
+        return
+    # Imported late: the attachments module is its own concern (see forms._validate_upload).
+    from .attachments import attachment_add
+
+    for upload in uploads:
+        try:
+            added.append(attachment_add(user=user, seizure=seizure, upload=upload))
+        except ValidationError as exc:
+            raise _AttachmentRefused(exc.messages) from exc
+
+
+def _forget_files(added: list) -> None:
+    """Files already written for a save that was then rolled back: remove them too."""
+    for attachment in added:
+        attachment.file.delete(save=False)
+
+
+def _parts_context(page: SeizurePage) -> dict[str, dict]:
+    titles = {
+        "containers": (_("Containers"), _("Add a container")),
+        "items": (_("Seized items"), _("Add an item")),
+        "port_calls": (_("Route"), _("Add a port call")),
+        "parties": (_("Parties"), _("Add a party")),
+    }
+    return {
+        name: {"name": name, "formset": page.formsets[name], "title": t, "add_label": a}
+        for name, (t, a) in titles.items()
+    }
+
+
+def _render(request, page: SeizurePage, *, seizure=None, port=None, quiet=False, status=200):
+    time_zone = page.time_zone(port)
+    help_text = _("Local time at the port, time zone %(zone)s.") % {"zone": time_zone}
+    # The bound field copies its help text when first built (validation builds it).
+    page.form.fields["occurred_time"].help_text = help_text
+    page.form["occurred_time"].help_text = help_text
+    context = {
+        "page": page,
+        "form": page.form,
+        "parts": _parts_context(page),
+        "seizure": seizure,
+        "time_zone": time_zone,
+        "quiet": quiet,
+        "files_lost": bool(request.FILES) and not quiet,
+        "port_choices": _port_choices(page, port),
+    }
+    return render(request, "seizures/form.html", context, status=status)
+
+
+def _port_choices(page: SeizurePage, port) -> list:
+    """Ports offered before the script fetches more: the unit's and those already typed."""
+    codes = {port.locode} if port else set()
+    data = page.form.data if page.form.is_bound else {}
+    for key, value in data.items():
+        if key == "port" or (key.startswith("port_calls-") and key.endswith("-port")):
+            codes.add((value or "").strip().upper()[:5])
+    return list(Port.objects.filter(locode__in=codes).order_by("locode"))
+
+
+def _add_row_request(request) -> str | None:
+    name = request.POST.get("add_row")
+    return name if name in PART_NAMES else None
+
+
+def _is_control_unit_member(user) -> bool:
+    return user.unit_id is not None and user.unit.kind in UnitKind.control_units()
 
 
 @login_required
 def seizure_create(request):
-    raise Http404
+    if not _is_control_unit_member(request.user):
+        return render(request, "seizures/_form_forbidden.html", status=403)
+    unit_port = request.user.unit.port
+    if request.method != "POST":
+        page = SeizurePage(initial=initial_for_unit(request.user.unit))
+        return _render(request, page, port=unit_port)
+
+    if add := _add_row_request(request):
+        page = SeizurePage(with_extra_row(request.POST, add), new=True)
+        return _render(request, page, port=unit_port, quiet=True)
+
+    page = SeizurePage(request.POST, request.FILES, new=True)
+    submit = "submit" in request.POST
+    added: list = []
+    if page.is_valid():
+        try:
+            with transaction.atomic():
+                seizure = services.seizure_log(
+                    user=request.user,
+                    fields=page.seizure_fields(),
+                    parts=page.parts(),
+                    submit=submit,
+                )
+                _add_attachments(
+                    user=request.user, seizure=seizure, uploads=page.uploads(), added=added
+                )
+        except services.SeizureInvalid as exc:
+            page.show_errors(exc)
+        except _AttachmentRefused as exc:
+            # The seizure was rolled back with the attachments; remove files already written.
+            _forget_files(added)
+            page.form.add_error("files", exc.messages)
+        except ValidationError as exc:
+            _forget_files(added)
+            page.form.add_error(None, exc.messages)
+        else:
+            if submit:
+                text = _("Seizure %(reference)s was logged and submitted.")
+            else:
+                text = _("Seizure %(reference)s was saved as a draft.")
+            messages.success(request, text % {"reference": seizure.reference})
+            return redirect("seizures:detail", public_id=seizure.public_id)
+    return _render(request, page, port=unit_port)
 
 
 @login_required
 def seizure_edit(request, public_id):
-    raise Http404
+    seizure = seizure_get(user=request.user, public_id=public_id, for_change=True)
+    if request.method != "POST":
+        initial, parts_initial = initial_from_seizure(seizure)
+        page = SeizurePage(initial=initial, parts_initial=parts_initial, new=False)
+        return _render(request, page, seizure=seizure, port=seizure.port)
+
+    if add := _add_row_request(request):
+        page = SeizurePage(with_extra_row(request.POST, add), new=False)
+        return _render(request, page, seizure=seizure, port=seizure.port, quiet=True)
+
+    page = SeizurePage(request.POST, request.FILES, new=False)
+    submit = "submit" in request.POST and seizure.status == SeizureStatus.DRAFT
+    added: list = []
+    if page.is_valid():
+        try:
+            with transaction.atomic():
+                # A separate name: on a rollback the page must show the stored seizure.
+                saved = services.seizure_update(
+                    user=request.user,
+                    seizure=seizure,
+                    fields=page.seizure_fields(),
+                    parts=page.parts(),
+                )
+                if submit:
+                    saved = services.seizure_submit(user=request.user, seizure=saved)
+                _add_attachments(
+                    user=request.user, seizure=saved, uploads=page.uploads(), added=added
+                )
+        except services.SeizureInvalid as exc:
+            page.show_errors(exc)
+        except _AttachmentRefused as exc:
+            # The seizure was rolled back with the attachments; remove files already written.
+            _forget_files(added)
+            page.form.add_error("files", exc.messages)
+        except ValidationError as exc:
+            _forget_files(added)
+            page.form.add_error(None, exc.messages)
+        else:
+            if submit:
+                text = _("Seizure %(reference)s was saved and submitted.")
+            else:
+                text = _("Seizure %(reference)s was saved.")
+            messages.success(request, text % {"reference": saved.reference})
+            return redirect("seizures:detail", public_id=saved.public_id)
+    return _render(request, page, seizure=seizure, port=seizure.port)
 
 
 @login_required
+@require_POST
 def seizure_submit(request, public_id):
-    raise Http404
+    seizure = seizure_get(user=request.user, public_id=public_id, for_change=True)
+    try:
+        seizure = services.seizure_submit(user=request.user, seizure=seizure)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("Seizure %(reference)s was submitted.") % {"reference": seizure.reference}
+        )
+    return redirect("seizures:detail", public_id=seizure.public_id)
 
 
 @login_required
 def port_search(request):
-    raise Http404
+    """Ports matching what was typed, for the UN/LOCODE suggestions."""
+    ports = port_matches(request.GET.get("q", ""))
+    results = [
+        {
+            "locode": port.locode,
+            "name": port.name,
+            "country": str(port.country.code),
+            "timezone": port.timezone,
+        }
+        for port in ports
+    ]
+    return JsonResponse({"results": results})

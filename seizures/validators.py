@@ -43,7 +43,7 @@ def iso6346_check_digit(first_ten: str) -> int:
 
 def validate_container_number(value: str) -> None:
     number = normalise_container_number(value)
-    if not _CONTAINER_RE.match(number):
+    if not _CONTAINER_RE.fullmatch(number):
         raise ValidationError(
             _(
                 "A container number is 3 letters of owner code, a category letter (U, J, Z "
@@ -70,7 +70,7 @@ def imo_check_digit(first_six: str) -> int:
 
 def validate_imo_number(value: str) -> None:
     number = normalise_imo_number(value)
-    if not _IMO_RE.match(number):
+    if not _IMO_RE.fullmatch(number):
         raise ValidationError(_("An IMO number has seven digits, e.g. 9074729."), code="imo_format")
     if int(number[6]) != imo_check_digit(number[:6]):
         raise ValidationError(
@@ -81,7 +81,7 @@ def validate_imo_number(value: str) -> None:
 
 
 def validate_hs_code(value: str) -> None:
-    if not _HS_RE.match(value or ""):
+    if not _HS_RE.fullmatch(value or ""):
         raise ValidationError(
             _("An HS code is 4, 6, 8 or 10 digits without dots, e.g. 080390."),
             code="hs_format",

@@ -1,20 +1,157 @@
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
+"""The seizure list and detail pages. Reads go through the selectors only."""
 
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils.formats import number_format
+from django.views.decorators.http import require_GET
+
+from casetracker.core import access
+
+from . import route_diagram
+from .choices import SUBSTANCE_CATEGORY, CommodityCategory, QuantityUnit, SeizureStatus, Substance
+from .filters import SeizureFilter
+from .models import Container, PortCall, SeizedItem, Seizure
 from .selectors import seizure_get
 from .selectors import seizure_list as select_seizures
 
+PAGE_SIZE = 50
+ATTACHMENTS_TEMPLATE = "seizures/_attachments.html"
 
+_CATEGORY_LABELS = dict(CommodityCategory.choices)
+_SUBSTANCE_LABELS = dict(Substance.choices)
+_UNIT_LABELS = dict(QuantityUnit.choices)
+
+
+def commodity_labels(codes: list[str]) -> list[str]:
+    """Human labels for a seizure's commodity codes: the substances, and each category
+    for which no substance is named (so "cocaine, drugs" reads "Cocaine")."""
+    substances = [code for code in codes if code in _SUBSTANCE_LABELS and code]
+    covered = {SUBSTANCE_CATEGORY.get(code) for code in substances}
+    labels = [str(_SUBSTANCE_LABELS[code]) for code in substances]
+    labels += [
+        str(_CATEGORY_LABELS[code])
+        for code in codes
+        if code in _CATEGORY_LABELS and code not in covered
+    ]
+    return labels
+
+
+def quantity_summary(items) -> list[str]:
+    """Quantities added up per unit (money per currency), e.g. ["250.5 kilograms"]."""
+    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for item in items:
+        currency = item.currency if item.quantity_unit == QuantityUnit.CURRENCY else ""
+        totals[(item.quantity_unit, currency)] += item.quantity
+    summary = []
+    for (unit, currency), total in totals.items():
+        amount = number_format(total.normalize(), force_grouping=True)
+        summary.append(f"{amount} {currency or _UNIT_LABELS.get(unit, unit)}")
+    return summary
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw or 1), 100_000))
+    except ValueError:
+        return 1
+
+
+@require_GET
 @login_required
 def seizure_list(request):
-    seizures = select_seizures(user=request.user)[:50]
-    return render(request, "seizures/list.html", {"seizures": seizures})
+    """The unit's seizures, newest first, 50 a page.
+
+    Pages are fetched as one row more than shown instead of counting the table: a COUNT
+    over a hundred thousand seizures on every page costs more than the page itself, and
+    "next/previous" is what officers use.
+    """
+    visible = select_seizures(user=request.user)
+    filterset = SeizureFilter(request.GET or None, queryset=visible)
+    queryset = filterset.qs.prefetch_related(
+        Prefetch("containers", queryset=Container.objects.only("id", "seizure_id", "number")),
+        Prefetch(
+            "items",
+            queryset=SeizedItem.objects.only(
+                "id", "seizure_id", "quantity", "quantity_unit", "currency"
+            ),
+        ),
+    )
+    page = _page_number(request.GET.get("page"))
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(queryset[offset : offset + PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    for seizure in rows:
+        seizure.commodity_labels = commodity_labels(seizure.commodities)
+        items = seizure.items.all()
+        seizure.quantities = quantity_summary(items)
+        seizure.container_list = list(seizure.containers.all())
+    return render(
+        request,
+        "seizures/list.html",
+        {
+            "seizures": rows,
+            "filter": filterset,
+            "page_number": page,
+            "has_next": has_next,
+            "has_previous": page > 1,
+            "next_page": page + 1,
+            "previous_page": page - 1,
+            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        },
+    )
 
 
+def _attachments_template() -> str | None:
+    # The photos partial belongs to the attachments feature; the detail page works without it.
+    try:
+        get_template(ATTACHMENTS_TEMPLATE)
+    except TemplateDoesNotExist:
+        return None
+    return ATTACHMENTS_TEMPLATE
+
+
+def detail_context(request, seizure: Seizure, **extra) -> dict:
+    """Everything the detail page shows; other views that re-render the page (e.g. after a
+    refused upload) build on it so the page never differs by how it was reached."""
+    port_calls = list(
+        PortCall.objects.filter(seizure=seizure).select_related("port").order_by("sequence")
+    )
+    stops = route_diagram.stops_from_port_calls(port_calls)
+    can_change = access.restrict(
+        request.user, "seizures.change_seizure", Seizure.objects.filter(pk=seizure.pk)
+    ).exists()
+    items = list(seizure.items.all())
+    for item in items:
+        # 250.500 is stored; 250.5 is what was weighed.
+        item.quantity_display = number_format(item.quantity.normalize(), force_grouping=True)
+    context = {
+        "seizure": seizure,
+        "containers": list(seizure.containers.all()),
+        "items": items,
+        "quantities": quantity_summary(items),
+        "commodity_labels": commodity_labels(seizure.commodities),
+        "port_calls": port_calls,
+        "parties": list(seizure.parties.all()),
+        "route_schematic": route_diagram.route_schematic_svg(stops),
+        "route_map": route_diagram.route_map_svg(stops),
+        "total_distance": route_diagram.distance_label(seizure.total_distance_km),
+        "can_change": can_change,
+        "can_submit": can_change and seizure.status == SeizureStatus.DRAFT,
+        "attachments_template": _attachments_template(),
+    }
+    context.update(extra)
+    return context
+
+
+@require_GET
 @login_required
 def seizure_detail(request, public_id):
     seizure = seizure_get(user=request.user, public_id=public_id)
-    if seizure is None:
-        raise Http404
-    return render(request, "seizures/detail.html", {"seizure": seizure})
+    return render(request, "seizures/detail.html", detail_context(request, seizure))

@@ -5,15 +5,23 @@ object"; they never query guardian's tables themselves. Issue-level sharing (oth
 handling codes) grows here without touching the callers.
 """
 
-from django.db.models import Model, QuerySet
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import Http404
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from guardian.shortcuts import assign_perm, remove_perm
+from guardian.utils import get_group_obj_perms_model
 
 from .models import Unit
 
 
 def restrict(user, perm: str, queryset: QuerySet) -> QuerySet:
     """The part of ``queryset`` on which ``user`` holds ``perm`` (``app.codename``).
+
+    Access is granted to units (their groups), never to single users, so only the group
+    table is consulted. Guardian's own ``get_objects_for_user`` builds ``pk IN (…) OR pk IN
+    (…)`` over every granted id, which costs ~500 ms a page at 100 000 seizures on
+    PostgreSQL; one correlated ``EXISTS`` on the indexed direct-FK table lets the planner
+    walk the list's ordering index and stop after a page (~1 ms).
 
     Model-wide grants are ignored on purpose: ordinary roles never hold them, and honouring
     one by mistake would show every seizure of every unit.
@@ -22,9 +30,25 @@ def restrict(user, perm: str, queryset: QuerySet) -> QuerySet:
         return queryset.none()
     if user.is_superuser:
         return queryset
-    return get_objects_for_user(
-        user, perm, queryset, accept_global_perms=False, with_superuser=False
+    app_label, codename = perm.split(".", 1)
+    permission_ids = list(
+        Permission.objects.filter(content_type__app_label=app_label, codename=codename).values_list(
+            "id", flat=True
+        )
     )
+    group_perms = get_group_obj_perms_model(queryset.model).objects.filter(
+        content_object=OuterRef("pk"),
+        group_id__in=_group_ids(user),
+        permission_id__in=permission_ids,
+    )
+    return queryset.filter(Exists(group_perms))
+
+
+def _group_ids(user) -> list[int]:
+    # Asked once per request: the user object lives as long as the request does.
+    if not hasattr(user, "_access_group_ids"):
+        user._access_group_ids = list(user.groups.values_list("id", flat=True))
+    return user._access_group_ids
 
 
 def get_or_404(user, perm: str, queryset: QuerySet, **lookup) -> Model:

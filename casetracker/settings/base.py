@@ -4,7 +4,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_choice, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -18,7 +18,13 @@ if DEBUG:
     SECRET_KEY = SECRET_KEY or "embedded-demo-key-not-for-production-use-0123456789abcdef"
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "testserver", "[::1]"]
 else:
-    if len(SECRET_KEY) < 50:
+    # The same bar as check --deploy (security.W009), enforced at start so a weak key
+    # cannot reach production just because nobody ran the deploy check.
+    if (
+        len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+        or SECRET_KEY.startswith("django-insecure-")
+    ):
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY must be set to a random string of at least 50 characters "
             "when DJANGO_DEBUG is off."
@@ -52,7 +58,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +67,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casetracker.core.middleware.ContentSecurityPolicyMiddleware",
 ]
+
+if not DEBUG:
+    # gunicorn serves the collected, fingerprinted assets itself; in the embedded demo
+    # runserver's staticfiles app serves them from the source tree.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "casetracker.urls"
 WSGI_APPLICATION = "casetracker.wsgi.application"
@@ -185,8 +195,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("CASETRACKER_API_ANON_RATE", "60/minute"),
-        "user": env_str("CASETRACKER_API_USER_RATE", "2000/minute"),
+        "anon": env_rate("CASETRACKER_API_ANON_RATE", "60/minute"),
+        "user": env_rate("CASETRACKER_API_USER_RATE", "2000/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -201,9 +211,12 @@ GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False
 ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous people see nothing
 
+LOG_LEVEL = env_choice(
+    "DJANGO_LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

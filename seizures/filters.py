@@ -1,0 +1,134 @@
+"""Filters and search for the seizure list.
+
+The FilterSet only narrows a queryset that already went through ``selectors.seizure_list``;
+it never widens what a user may see.
+"""
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.db import connection
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import CommodityCategory, SeizureStatus, Substance
+from .models import Container
+from .validators import normalise_container_number
+
+
+def commodity_choices() -> list:
+    substances = [(value, label) for value, label in Substance.choices if value]
+    return [
+        (_("Commodity"), list(CommodityCategory.choices)),
+        (_("Substance"), substances),
+    ]
+
+
+def filter_commodity(queryset, code: str):
+    """Seizures whose denormalised ``commodities`` list holds ``code``.
+
+    PostgreSQL answers JSON containment (``@>``) natively and can serve it from a GIN index.
+    SQLite has no JSON containment lookup in Django, so there we match the quoted code in the
+    stored JSON text: the quotes keep ``cocaine`` from matching ``cocaine_base``.
+    """
+    if connection.vendor == "postgresql":
+        return queryset.filter(commodities__contains=[code])
+    return queryset.alias(commodities_text=Cast("commodities", TextField())).filter(
+        commodities_text__contains=f'"{code}"'
+    )
+
+
+def _start_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class SeizureFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(
+        label=_("From"),
+        method="filter_date_from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        label=_("To"),
+        method="filter_date_to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    commodity = django_filters.ChoiceFilter(
+        label=_("Commodity"),
+        choices=commodity_choices,
+        method="filter_commodity",
+        empty_label=_("Any commodity"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=SeizureStatus.choices, empty_label=_("Any status")
+    )
+    port = django_filters.CharFilter(
+        label=_("Port (UN/LOCODE)"),
+        method="filter_port",
+        widget=forms.TextInput(
+            attrs={
+                "size": 6,
+                "maxlength": 5,
+                "placeholder": "ECGYE",
+                "autocapitalize": "characters",
+            }
+        ),
+    )
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Reference, container, bill of lading or vessel"),
+            }
+        ),
+    )
+
+    class Meta:
+        fields = ["date_from", "date_to", "commodity", "status", "port", "q"]
+
+    # Dates are whole days in the user's time zone; comparing with the day's start (rather
+    # than occurred_at__date) keeps the query on the occurred_at index.
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(occurred_at__gte=_start_of_day(value))
+
+    def filter_date_to(self, queryset, name, value):
+        if value >= dt.date.max:  # the day after it cannot be written down: no upper bound
+            return queryset
+        return queryset.filter(occurred_at__lt=_start_of_day(value + dt.timedelta(days=1)))
+
+    def filter_commodity(self, queryset, name, value):
+        return filter_commodity(queryset, value)
+
+    def filter_port(self, queryset, name, value):
+        return queryset.filter(port_id=value.strip().upper())
+
+    def filter_search(self, queryset, name, value):
+        """One box for the numbers an officer has at hand.
+
+        A reference matches from its start; a container number is compared in its normal
+        form (people type "CSQU 305438-3"); a bill of lading matches whole; a vessel name
+        matches any part.
+        """
+        term = value.strip()
+        if not term:
+            return queryset
+        match = (
+            Q(reference__startswith=term.upper())
+            | Q(bill_of_lading__iexact=term)
+            | Q(vessel_name__icontains=term)
+        )
+        container = normalise_container_number(term)
+        # A full number is matched exactly; four characters or more (an owner code) from
+        # the start; anything shorter would match half the yard.
+        if len(container) == 11:
+            match |= Q(pk__in=Container.objects.filter(number=container).values("seizure_id"))
+        elif len(container) >= 4:
+            match |= Q(
+                pk__in=Container.objects.filter(number__startswith=container).values("seizure_id")
+            )
+        return queryset.filter(match)
