@@ -232,11 +232,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     client.force_login(officer)
     n = args.requests
     per_url = max(1, n // 3)
-    deep_page = max(2, visible // 50 // 2)
+    # Halfway back through the unit's seizures, as the "Older" links would get there.
+    from seizures.paging import encode_cursor
+    from seizures.selectors import seizure_list
+
+    middle = seizure_list(user=officer).order_by("-occurred_at", "-id")[visible // 2]
 
     pages = {
         "page_1": "/seizures/",
-        f"page_{deep_page}": f"/seizures/?page={deep_page}",
+        "page_deep": f"/seizures/?older={encode_cursor(middle)}",
         "filtered_search": "/seizures/?commodity=cocaine&status=submitted&q=MSCU",
     }
     list_page = combine(

@@ -17,6 +17,7 @@ from . import route_diagram
 from .choices import SUBSTANCE_CATEGORY, CommodityCategory, QuantityUnit, SeizureStatus, Substance
 from .filters import SeizureFilter
 from .models import Container, PortCall, SeizedItem, Seizure
+from .paging import keyset_page
 from .selectors import seizure_get
 from .selectors import seizure_list as select_seizures
 
@@ -55,21 +56,14 @@ def quantity_summary(items) -> list[str]:
     return summary
 
 
-def _page_number(raw: str | None) -> int:
-    try:
-        return max(1, min(int(raw or 1), 100_000))
-    except ValueError:
-        return 1
-
-
 @require_GET
 @login_required
 def seizure_list(request):
     """The unit's seizures, newest first, 50 a page.
 
-    Pages are fetched as one row more than shown instead of counting the table: a COUNT
-    over a hundred thousand seizures on every page costs more than the page itself, and
-    "next/previous" is what officers use.
+    Pages are "newer / older" from a cursor (seizures/paging.py) instead of numbered: a
+    COUNT or an OFFSET over a hundred thousand seizures costs more than the page itself,
+    and officers browse back in time, not to page 312.
     """
     visible = select_seizures(user=request.user)
     filterset = SeizureFilter(request.GET or None, queryset=visible)
@@ -82,11 +76,13 @@ def seizure_list(request):
             ),
         ),
     )
-    page = _page_number(request.GET.get("page"))
-    offset = (page - 1) * PAGE_SIZE
-    rows = list(queryset[offset : offset + PAGE_SIZE + 1])
-    has_next = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    page = keyset_page(
+        queryset,
+        older=request.GET.get("older"),
+        newer=request.GET.get("newer"),
+        size=PAGE_SIZE,
+    )
+    rows = page.rows
     for seizure in rows:
         seizure.commodity_labels = commodity_labels(seizure.commodities)
         items = seizure.items.all()
@@ -98,12 +94,9 @@ def seizure_list(request):
         {
             "seizures": rows,
             "filter": filterset,
-            "page_number": page,
-            "has_next": has_next,
-            "has_previous": page > 1,
-            "next_page": page + 1,
-            "previous_page": page - 1,
-            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+            "newer_cursor": page.newer_cursor,
+            "older_cursor": page.older_cursor,
+            "filtered": any(v for k, v in request.GET.items() if k not in ("older", "newer")),
         },
     )
 

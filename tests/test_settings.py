@@ -203,11 +203,7 @@ def test_every_environment_variable_the_settings_read_is_documented():
     read = set()
     for module in (ROOT / "casetracker" / "settings").glob("*.py"):
         read |= set(re.findall(r'env_[a-z]+\(\s*"([A-Z0-9_]+)"', module.read_text()))
-    # The production section lives in the README; docs/production.md is its draft.
-    documented = "".join(
-        path.read_text()
-        for path in (ROOT / "README.md", ROOT / "docs" / "production.md")
-        if path.exists()
-    )
+    # The production section lives in the README.
+    documented = (ROOT / "README.md").read_text()
     assert len(read) > 20  # the pattern still finds the variables
     assert sorted(name for name in read if f"`{name}`" not in documented) == []

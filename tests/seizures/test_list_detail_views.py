@@ -151,12 +151,28 @@ def test_it_pages_by_fifty_and_keeps_the_filters_in_the_links(officer_client, of
     next_link = re.search(r'<a rel="next" href="([^"]+)"', body).group(1)
     assert "status=draft" in next_link
     assert "q=MSC" in next_link
-    assert "page=2" in next_link
+    assert "older=" in next_link
     second = officer_client.get(LIST_URL + next_link)
-    # The two oldest are on page two, nothing else.
+    # The two oldest are on the older page, nothing else.
     assert _references(second) == {s.reference for s in seizures[-2:]}
-    assert 'rel="prev"' in second.content.decode()
-    assert 'rel="next"' not in second.content.decode()
+    body = second.content.decode().replace("&amp;", "&")
+    assert 'rel="next"' not in body
+    back_link = re.search(r'<a rel="prev" href="([^"]+)"', body).group(1)
+    assert "status=draft" in back_link
+    back = officer_client.get(LIST_URL + back_link)
+    assert _references(back) == {s.reference for s in seizures[:50]}
+    assert 'rel="prev"' not in back.content.decode()
+
+
+def test_paging_is_exact_when_seizures_share_the_same_instant(officer_client, officer):
+    instant = timezone.now() - dt.timedelta(days=1)
+    seizures = [f.log_seizure(officer, occurred_at=instant) for _ in range(53)]
+    first = officer_client.get(LIST_URL)
+    body = first.content.decode().replace("&amp;", "&")
+    older = officer_client.get(LIST_URL + re.search(r'rel="next" href="([^"]+)"', body).group(1))
+    seen = _references(first) | _references(older)
+    assert len(_references(first)) == 50
+    assert seen == {s.reference for s in seizures}
 
 
 def test_it_runs_the_same_number_of_queries_for_3_or_60_seizures(
@@ -293,8 +309,8 @@ def test_it_answers_404_for_an_unknown_seizure(officer_client):
     assert officer_client.get(reverse("seizures:detail", args=[uuid.uuid4()])).status_code == 404
 
 
-def test_it_explains_a_bad_date_and_ignores_a_bad_page_number(officer_client, seizure):
-    response = officer_client.get(LIST_URL, {"date_from": "31/02/2026", "page": "abc"})
+def test_it_explains_a_bad_date_and_ignores_a_bad_page_cursor(officer_client, seizure):
+    response = officer_client.get(LIST_URL, {"date_from": "31/02/2026", "older": "abc%%"})
     assert response.status_code == 200
     body = response.content.decode()
     assert "Enter a valid date." in body
