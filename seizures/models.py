@@ -10,7 +10,8 @@ from django_countries.fields import CountryField
 from django_fsm import FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from casetracker.core.models import Port, Unit
+from casetracker.core.choices import HandlingCode
+from casetracker.core.models import Agency, Port, Unit
 
 from .choices import (
     SUBSTANCE_CATEGORY,
@@ -144,6 +145,85 @@ class SeizureGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Seizure, on_delete=models.CASCADE)
 
 
+class HandledPiece(models.Model):
+    """A piece of a seizure that its contributing agency restricts: who added it, for which
+    agency, and how far it may travel (see HandlingCode)."""
+
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("contributing agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    handling_code = models.PositiveSmallIntegerField(
+        _("handling code"), choices=HandlingCode.choices, default=HandlingCode.H1
+    )
+
+    class Meta:
+        abstract = True
+
+
+class SeizureShare(models.Model):
+    """Another unit may see a seizure, at a handling level (H1 domestic, H2 abroad, H3 court).
+
+    Granting and revoking go through ``seizures.sharing``; a revoked share stays as a record
+    of who saw what and when.
+    """
+
+    seizure = models.ForeignKey(Seizure, on_delete=models.CASCADE, related_name="shares")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    handling_level = models.PositiveSmallIntegerField(
+        _("handling level"),
+        choices=[(c.value, c.label) for c in HandlingCode if c != HandlingCode.H0],
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    shared_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["shared_at", "id"]
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seizure", "unit"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_active_share_per_unit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seizure_id} → {self.unit_id} (H{self.handling_level})"
+
+
+class Note(HandledPiece):
+    """A free-text observation on a seizure (a tip, an interview, an analyst's remark)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    seizure = models.ForeignKey(Seizure, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(_("note"), max_length=10_000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
 class Container(models.Model):
     seizure = models.ForeignKey(Seizure, on_delete=models.CASCADE, related_name="containers")
     number = models.CharField(
@@ -197,7 +277,7 @@ class PortCall(models.Model):
         return f"{self.sequence}. {self.port_id} ({self.role})"
 
 
-class Party(models.Model):
+class Party(HandledPiece):
     seizure = models.ForeignKey(Seizure, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("role"), max_length=20, choices=PartyRole.choices)
     kind = models.CharField(_("person or company"), max_length=10, choices=PartyKind.choices)
@@ -299,7 +379,7 @@ def attachment_path(instance, filename: str) -> str:
     return f"attachments/{instance.seizure.public_id}/{uuid.uuid4().hex}"
 
 
-class Attachment(models.Model):
+class Attachment(HandledPiece):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     seizure = models.ForeignKey(Seizure, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("kind"), max_length=10, choices=AttachmentKind.choices)

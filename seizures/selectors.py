@@ -9,7 +9,7 @@ from django.http import Http404
 
 from casetracker.core import access
 
-from .models import Attachment, Seizure
+from .models import Attachment, Seizure, SeizureShare
 
 
 def seizure_list(*, user) -> QuerySet[Seizure]:
@@ -25,11 +25,50 @@ def seizure_get(*, user, public_id, for_change: bool = False) -> Seizure:
 
 
 def attachment_get(*, user, public_id) -> Attachment:
-    """An attachment is visible exactly when its seizure is."""
+    """An attachment is visible when its seizure is and its handling code allows it."""
     visible = seizure_list(user=user).values("pk")
     try:
-        return Attachment.objects.select_related("seizure").get(
+        attachment = Attachment.objects.select_related("seizure").get(
             seizure__in=visible, public_id=public_id
         )
     except Attachment.DoesNotExist:
         raise Http404 from None
+    level = handling_level(user=user, seizure=attachment.seizure)
+    if not visible_pieces(Attachment.objects.filter(pk=attachment.pk), level=level).exists():
+        raise Http404
+    return attachment
+
+
+# What the owning unit (and administrators) see: every piece, whatever its handling code.
+FULL_VIEW = None
+
+
+def handling_level(*, user, seizure: Seizure) -> int | None:
+    """The handling level at which ``user`` sees ``seizure``'s restricted pieces.
+
+    ``FULL_VIEW`` (None) for the owning unit and administrators; otherwise the level of the
+    user's unit's active share. A user without a share sees no restricted piece at all
+    (they should not have reached the seizure, but a piece must never leak by mistake).
+    """
+    if user.is_superuser or (user.unit_id is not None and user.unit_id == seizure.unit_id):
+        return FULL_VIEW
+    level = (
+        SeizureShare.objects.filter(seizure=seizure, unit_id=user.unit_id, revoked_at__isnull=True)
+        .values_list("handling_level", flat=True)
+        .first()
+    )
+    return level if level is not None else _NOTHING
+
+
+_NOTHING = 99
+
+
+def visible_pieces(queryset: QuerySet, *, level: int | None) -> QuerySet:
+    """The parties, attachments or notes a viewer at ``level`` may see.
+
+    Every page, API response, export and PDF filters through here, so a piece marked H0
+    or for a narrower audience never leaves by one path while hidden on another.
+    """
+    if level is FULL_VIEW:
+        return queryset
+    return queryset.filter(handling_code__gte=max(level, 1))

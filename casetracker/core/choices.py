@@ -40,3 +40,17 @@ class Role(models.TextChoices):
     EXAMINER = "examiner", _("Forensic examiner")
     EVALUATOR = "evaluator", _("Evaluator")
     ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class HandlingCode(models.IntegerChoices):
+    """How far a piece of information may travel, set by the agency that contributed it.
+
+    A recipient sees a piece when the piece's code is at least the level it was shared at:
+    a domestic law-enforcement recipient is shared at H1, a foreign one at H2, a court or
+    prosecution at H3. H0 never leaves the owning unit.
+    """
+
+    H0 = 0, _("H0 — this unit only")
+    H1 = 1, _("H1 — law-enforcement recipients may see it")
+    H2 = 2, _("H2 — may also go abroad")
+    H3 = 3, _("H3 — may go to court")

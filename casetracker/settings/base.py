@@ -50,10 +50,16 @@ INSTALLED_APPS = [
     "guardian",
     "django_countries",
     "django_celery_beat",
+    "auditlog",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "casetracker.core",
     "seizures",
     "referrals",
     "evidence",
+    "casetracker.reporting",
 ]
 
 MIDDLEWARE = [
@@ -63,9 +69,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "casetracker.core.accounts.middleware.SessionLimitsMiddleware",
+    "casetracker.core.accounts.middleware.MfaRequiredMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casetracker.core.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes requires: it turns a lockout raised during login into a page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -114,6 +126,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]

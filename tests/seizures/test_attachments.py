@@ -12,7 +12,8 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 from PIL import ExifTags, Image
 
-from casetracker.core import access
+from casetracker.core.choices import HandlingCode
+from seizures import sharing
 from seizures.attachments import attachment_add, validate_upload
 from seizures.models import Attachment
 from seizures.tasks import attachment_make_thumbnail
@@ -357,7 +358,9 @@ def test_it_shows_photos_with_their_fingerprint_on_the_seizure_page(client, offi
 
 
 def test_it_offers_no_upload_form_to_a_unit_that_may_only_view(client, investigator, photo):
-    access.unit_grant(unit=investigator.unit, obj=photo.seizure, perms=["seizures.view_seizure"])
+    sharing.seizure_share(
+        seizure=photo.seizure, unit=investigator.unit, handling_level=HandlingCode.H1, by=None
+    )
     client.force_login(investigator)
     response = client.get(reverse("seizures:detail", args=[photo.seizure.public_id]))
 
@@ -377,7 +380,9 @@ def test_it_refuses_uploads_from_another_unit(client, other_officer, seizure):
 
 
 def test_it_refuses_uploads_from_a_unit_that_may_only_view(client, investigator, seizure, photo):
-    access.unit_grant(unit=investigator.unit, obj=seizure, perms=["seizures.view_seizure"])
+    sharing.seizure_share(
+        seizure=seizure, unit=investigator.unit, handling_level=HandlingCode.H1, by=None
+    )
     client.force_login(investigator)
 
     upload_url = reverse("seizures:attachment-upload", args=[seizure.public_id])
