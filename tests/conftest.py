@@ -10,6 +10,7 @@ from . import factories as f
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+@pytest.hookimpl(trylast=True)  # after -m has deselected what this pass does not run
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests run in the PostgreSQL pass; elsewhere they say why they skip.
 
