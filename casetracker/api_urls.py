@@ -1,13 +1,15 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
+from casetracker.core.accounts.api import token_view
+from casetracker.reporting.api import EvaluationSeizureViewSet
 from seizures.api import SeizureViewSet
 
 router = SimpleRouter()
 router.register("seizures", SeizureViewSet, basename="api-seizure")
+router.register("evaluation/seizures", EvaluationSeizureViewSet, basename="api-evaluation-seizure")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", token_view, name="api-token"),
     *router.urls,
 ]

@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
+from casetracker.core import views as core_views
+from casetracker.core.accounts.views import LoginView
+
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="seizures:list", permanent=False), name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("", core_views.home, name="home"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("casetracker.core.accounts.urls")),

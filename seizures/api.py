@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import django_filters
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +33,10 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from casetracker.core.models import Port
+from casetracker.core.audit.services import audit_access
+from casetracker.core.choices import HandlingCode
+from casetracker.core.models import Agency, Port
+from casetracker.core.roles import Action, can
 
 from . import filters, services
 from .choices import (
@@ -51,12 +54,14 @@ from .models import (
     Attachment,
     AttachmentKind,
     Container,
+    Note,
     Party,
     PortCall,
     SeizedItem,
     Seizure,
+    SeizureShare,
 )
-from .selectors import seizure_get, seizure_list
+from .selectors import handling_level, seizure_get, seizure_list, visible_pieces
 from .validators import normalise_container_number, normalise_imo_number
 
 _LOCODE_RE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
@@ -153,6 +158,43 @@ class PortCallSerializer(serializers.Serializer):
     )
 
 
+class AgencyField(serializers.SlugRelatedField):
+    """The contributing agency, given and shown by name: one of the unit's member agencies."""
+
+    default_error_messages = {
+        "does_not_exist": _("{value} is not an agency of your unit."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Agency.objects.none())
+        super().__init__(slug_field="name", **kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        unit = getattr(getattr(request, "user", None), "unit", None)
+        return unit.agencies.all() if unit is not None else Agency.objects.none()
+
+
+def _agency_field() -> AgencyField:
+    return AgencyField(
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text=_("Name of the member agency of your unit that contributed this."),
+    )
+
+
+def _handling_code_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=HandlingCode.choices,
+        required=False,
+        default=HandlingCode.H1,
+        help_text=_(
+            "0: this unit only; 1: law-enforcement recipients; 2: also abroad; 3: also courts."
+        ),
+    )
+
+
 class PartySerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=PartyRole.choices)
     kind = serializers.ChoiceField(choices=PartyKind.choices)
@@ -167,6 +209,8 @@ class PartySerializer(serializers.Serializer):
     identifiers = _text(Party, "identifiers")
     phone_numbers = _text(Party, "phone_numbers")
     address = _text(Party, "address")
+    agency = _agency_field()
+    handling_code = _handling_code_field()
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -185,6 +229,8 @@ class AttachmentSerializer(serializers.Serializer):
     sha256 = serializers.CharField(read_only=True)
     caption = serializers.CharField(read_only=True)
     uploaded_at = serializers.DateTimeField(read_only=True)
+    agency = serializers.CharField(source="agency.name", read_only=True, allow_null=True)
+    handling_code = serializers.IntegerField(read_only=True)
     download_url = serializers.SerializerMethodField()
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -192,6 +238,15 @@ class AttachmentSerializer(serializers.Serializer):
         url = reverse("seizures:attachment-download", args=[attachment.public_id])
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
+
+
+class NoteSerializer(serializers.Serializer):
+    public_id = serializers.UUIDField(read_only=True)
+    text = serializers.CharField(read_only=True)
+    author = serializers.CharField(source="author.username", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    agency = serializers.CharField(source="agency.name", read_only=True, allow_null=True)
+    handling_code = serializers.IntegerField(read_only=True)
 
 
 def _parts_field(child: serializers.Serializer, help_text) -> serializers.ListSerializer:
@@ -248,6 +303,7 @@ class SeizureSerializer(serializers.Serializer):
     total_distance_km = serializers.FloatField(read_only=True, allow_null=True)
     commodities = serializers.ListField(child=serializers.CharField(), read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    notes = NoteSerializer(many=True, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -424,15 +480,47 @@ class SeizureFilter(filters.SeizureFilter):
         return filters.filter_commodity(queryset, value)
 
 
-def _with_parts(queryset: QuerySet) -> QuerySet:
-    """Every part the representation shows, in a fixed number of queries."""
+def _with_parts(queryset: QuerySet, *, pieces) -> QuerySet:
+    """Every part the representation shows, in a fixed number of queries.
+
+    ``pieces`` filters the parties, attachments and notes to what the viewer may see.
+    """
     return queryset.prefetch_related(
         "containers",
         "items",
         Prefetch("port_calls", queryset=PortCall.objects.select_related("port")),
-        "parties",
-        "attachments",
+        Prefetch("parties", queryset=pieces(Party.objects.select_related("agency"))),
+        Prefetch("attachments", queryset=pieces(Attachment.objects.select_related("agency"))),
+        Prefetch("notes", queryset=pieces(Note.objects.select_related("author", "agency"))),
     )
+
+
+def _pieces_for_seizure(user, seizure: Seizure):
+    """One seizure: the pieces at the user's handling level for it (selectors' rule)."""
+    level = handling_level(user=user, seizure=seizure)
+    return lambda queryset: visible_pieces(queryset, level=level)
+
+
+def _pieces_for_list(user):
+    """A list mixing the unit's own seizures with those shared with it, each at its level.
+
+    The same rule as selectors.visible_pieces, written as one condition on the piece so
+    that the list stays at one query per kind of piece however many seizures it shows:
+    all pieces of the unit's own seizures; of a shared one, those marked H1 or wider and
+    at least at the active share's level.
+    """
+    if user.is_superuser:
+        return lambda queryset: queryset
+    shared_at_or_below = SeizureShare.objects.filter(
+        seizure_id=OuterRef("seizure_id"),
+        unit_id=user.unit_id,
+        revoked_at__isnull=True,
+        handling_level__lte=OuterRef("handling_code"),
+    )
+    visible = Q(seizure__unit_id=user.unit_id) | (
+        Q(handling_code__gte=HandlingCode.H1) & Exists(shared_at_or_below)
+    )
+    return lambda queryset: queryset.filter(visible)
 
 
 _SEIZURE_ERRORS = {
@@ -495,7 +583,10 @@ class SeizureViewSet(
     )
 
     def get_queryset(self) -> QuerySet[Seizure]:
-        return _with_parts(seizure_list(user=self.request.user))
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the types
+            return Seizure.objects.none()
+        user = self.request.user
+        return _with_parts(seizure_list(user=user), pieces=_pieces_for_list(user))
 
     def get_object(self) -> Seizure:
         """The seizure through the selector: hidden and missing answer the same 404."""
@@ -504,12 +595,22 @@ class SeizureViewSet(
             user=self.request.user, public_id=self.kwargs["public_id"], for_change=for_change
         )
 
+    def list(self, request, *args, **kwargs):
+        if not can(request.user, Action.SEIZURE_VIEW):
+            # Evaluators read seizures through their own pseudonymised path only.
+            raise PermissionDenied
+        return super().list(request, *args, **kwargs)
+
     def _shown(self, seizure: Seizure) -> Seizure:
-        return _with_parts(seizure_list(user=self.request.user)).get(pk=seizure.pk)
+        user = self.request.user
+        pieces = _pieces_for_seizure(user, seizure)
+        return _with_parts(seizure_list(user=user), pieces=pieces).get(pk=seizure.pk)
 
     def retrieve(self, request, *args, **kwargs):
         seizure = self._shown(self.get_object())
-        return Response(self.get_serializer(seizure).data)
+        data = self.get_serializer(seizure).data
+        audit_access(request=request, obj=seizure, event="view")
+        return Response(data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

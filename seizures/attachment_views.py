@@ -17,8 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from casetracker.core.audit.services import audit_access
+
 from . import selectors
 from .attachments import INLINE_CONTENT_TYPES, attachment_add
+from .forms import add_marking_fields, marking_agencies
 from .models import AttachmentKind
 from .views import detail_context
 
@@ -37,13 +40,14 @@ class AttachmentForm(forms.Form):
     )
     caption = forms.CharField(label=gettext_lazy("Caption"), required=False, max_length=200)
 
+    def __init__(self, *args, agencies=(), **kwargs):
+        kwargs.setdefault("auto_id", "attachment-%s")
+        super().__init__(*args, **kwargs)
+        add_marking_fields(self, agencies)
+
 
 def _detail_url(seizure) -> str:
     return reverse("seizures:detail", kwargs={"public_id": seizure.public_id})
-
-
-def _attachments_of(seizure):
-    return seizure.attachments.select_related("uploaded_by")
 
 
 def _add_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -59,7 +63,9 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 def attachment_upload(request, public_id):
     seizure = selectors.seizure_get(user=request.user, public_id=public_id, for_change=True)
-    form = AttachmentForm(request.POST or None, request.FILES or None)
+    form = AttachmentForm(
+        request.POST or None, request.FILES or None, agencies=marking_agencies(seizure.unit)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             attachment = attachment_add(
@@ -68,6 +74,8 @@ def attachment_upload(request, public_id):
                 upload=form.cleaned_data["file"],
                 kind=form.cleaned_data["kind"],
                 caption=form.cleaned_data["caption"],
+                agency=form.cleaned_data["agency"],
+                handling_code=form.cleaned_data["handling_code"],
             )
         except PermissionDenied:
             raise Http404 from None
@@ -82,12 +90,7 @@ def attachment_upload(request, public_id):
         return redirect(_detail_url(seizure) + "#attachments")
     # Refused: the detail page again, with the error beside the file field and the caption
     # and kind kept (browsers never keep a chosen file).
-    context = detail_context(
-        request,
-        seizure,
-        attachment_form=form,
-        seizure_attachments=_attachments_of(seizure),
-    )
+    context = detail_context(request, seizure, attachment_form=form)
     return render(request, "seizures/detail.html", context, status=400)
 
 
@@ -114,12 +117,19 @@ def attachment_download(request, public_id):
     attachment = selectors.attachment_get(user=request.user, public_id=public_id)
     # Only pictures are shown in the browser; anything else is always saved to disk.
     inline = request.GET.get("inline") == "1" and attachment.content_type in INLINE_CONTENT_TYPES
-    return _file_response(
+    response = _file_response(
         attachment.file,
         content_type=attachment.content_type,
         filename=attachment.original_name,
         inline=inline,
     )
+    audit_access(
+        request=request,
+        obj=attachment,
+        event="download",
+        extra={"seizure": attachment.seizure.reference, "file": attachment.original_name},
+    )
+    return response
 
 
 @login_required

@@ -30,7 +30,9 @@ from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps
 
 from casetracker.core import access
+from casetracker.core.choices import HandlingCode
 
+from .marking import marking_check
 from .models import Attachment, AttachmentKind, Seizure
 
 logger = logging.getLogger(__name__)
@@ -295,12 +297,20 @@ def _resolve_kind(requested: str, content_type: str, natural_kind: str, name: st
 
 
 def attachment_add(
-    *, user, seizure: Seizure, upload, kind: str = "", caption: str = ""
+    *,
+    user,
+    seizure: Seizure,
+    upload,
+    kind: str = "",
+    caption: str = "",
+    agency=None,
+    handling_code: int = HandlingCode.H1,
 ) -> Attachment:
-    """Attach an uploaded file to a seizure the user may change.
+    """Attach an uploaded file to a seizure the user may change, marked with the agency
+    that contributed it and its handling code.
 
-    Raises PermissionDenied, or ValidationError keyed by field (file, kind, caption); on
-    any error nothing is stored, neither row nor file.
+    Raises PermissionDenied, or ValidationError keyed by field (file, kind, caption,
+    agency, handling_code); on any error nothing is stored, neither row nor file.
     """
     may_change = access.restrict(
         user, "seizures.change_seizure", Seizure.objects.filter(pk=seizure.pk)
@@ -321,7 +331,10 @@ def attachment_add(
         sha256=_sha256(upload),
         caption=caption.strip(),
         uploaded_by=user,
+        agency=agency,
+        handling_code=handling_code,
     )
+    marking_check(seizure=seizure, agency=agency)
     attachment.full_clean(exclude=["file", "thumbnail"])
     with transaction.atomic():
         # The name passed here is ignored by upload_to, which picks a random one.

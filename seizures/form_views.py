@@ -24,6 +24,7 @@ from .forms import (
     SeizurePage,
     initial_for_unit,
     initial_from_seizure,
+    marking_agencies,
     port_matches,
     with_extra_row,
 )
@@ -36,15 +37,17 @@ class _AttachmentRefused(Exception):
         self.messages = messages
 
 
-def _add_attachments(*, user, seizure, uploads, added: list) -> None:
+def _add_attachments(*, user, seizure, page: SeizurePage, added: list) -> None:
+    uploads = page.uploads()
     if not uploads:
         return
     # Imported late: the attachments module is its own concern (see forms._validate_upload).
     from .attachments import attachment_add
 
+    marking = page.uploads_marking()
     for upload in uploads:
         try:
-            added.append(attachment_add(user=user, seizure=seizure, upload=upload))
+            added.append(attachment_add(user=user, seizure=seizure, upload=upload, **marking))
         except ValidationError as exc:
             raise _AttachmentRefused(exc.messages) from exc
 
@@ -111,15 +114,16 @@ def seizure_create(request):
     if not _is_control_unit_member(request.user):
         return render(request, "seizures/_form_forbidden.html", status=403)
     unit_port = request.user.unit.port
+    agencies = marking_agencies(request.user.unit)
     if request.method != "POST":
-        page = SeizurePage(initial=initial_for_unit(request.user.unit))
+        page = SeizurePage(initial=initial_for_unit(request.user.unit), agencies=agencies)
         return _render(request, page, port=unit_port)
 
     if add := _add_row_request(request):
-        page = SeizurePage(with_extra_row(request.POST, add), new=True)
+        page = SeizurePage(with_extra_row(request.POST, add), new=True, agencies=agencies)
         return _render(request, page, port=unit_port, quiet=True)
 
-    page = SeizurePage(request.POST, request.FILES, new=True)
+    page = SeizurePage(request.POST, request.FILES, new=True, agencies=agencies)
     submit = "submit" in request.POST
     added: list = []
     if page.is_valid():
@@ -131,9 +135,7 @@ def seizure_create(request):
                     parts=page.parts(),
                     submit=submit,
                 )
-                _add_attachments(
-                    user=request.user, seizure=seizure, uploads=page.uploads(), added=added
-                )
+                _add_attachments(user=request.user, seizure=seizure, page=page, added=added)
         except services.SeizureInvalid as exc:
             page.show_errors(exc)
         except _AttachmentRefused as exc:
@@ -155,17 +157,24 @@ def seizure_create(request):
 
 @login_required
 def seizure_edit(request, public_id):
+    # Only who may change the seizure gets here (others: 404). That matters beyond the
+    # permission: saving replaces the parties wholesale, so a page built from a filtered
+    # view (a recipient's) would delete the pieces it never showed.
     seizure = seizure_get(user=request.user, public_id=public_id, for_change=True)
+    # The seizure's unit, not the editor's: an administrator corrects it for that unit.
+    agencies = marking_agencies(seizure.unit)
     if request.method != "POST":
         initial, parts_initial = initial_from_seizure(seizure)
-        page = SeizurePage(initial=initial, parts_initial=parts_initial, new=False)
+        page = SeizurePage(
+            initial=initial, parts_initial=parts_initial, new=False, agencies=agencies
+        )
         return _render(request, page, seizure=seizure, port=seizure.port)
 
     if add := _add_row_request(request):
-        page = SeizurePage(with_extra_row(request.POST, add), new=False)
+        page = SeizurePage(with_extra_row(request.POST, add), new=False, agencies=agencies)
         return _render(request, page, seizure=seizure, port=seizure.port, quiet=True)
 
-    page = SeizurePage(request.POST, request.FILES, new=False)
+    page = SeizurePage(request.POST, request.FILES, new=False, agencies=agencies)
     submit = "submit" in request.POST and seizure.status == SeizureStatus.DRAFT
     added: list = []
     if page.is_valid():
@@ -180,9 +189,7 @@ def seizure_edit(request, public_id):
                 )
                 if submit:
                     saved = services.seizure_submit(user=request.user, seizure=saved)
-                _add_attachments(
-                    user=request.user, seizure=saved, uploads=page.uploads(), added=added
-                )
+                _add_attachments(user=request.user, seizure=saved, page=page, added=added)
         except services.SeizureInvalid as exc:
             page.show_errors(exc)
         except _AttachmentRefused as exc:

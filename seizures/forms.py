@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from casetracker.core.models import Port
+from casetracker.core.choices import HandlingCode
+from casetracker.core.models import Agency, Port, Unit
 
 from .choices import SUBSTANCE_CATEGORY, CommodityCategory, PortCallRole, Substance
-from .models import Container, Party, PortCall, SeizedItem, Seizure
+from .models import Container, Note, Party, PortCall, SeizedItem, Seizure, SeizureShare
 from .services import SeizureInvalid, SeizureParts
 from .validators import normalise_container_number, normalise_imo_number
 
@@ -90,6 +91,59 @@ class LocodeField(forms.CharField):
             raise ValidationError(
                 self.error_messages["unknown"], code="unknown", params={"code": code}
             ) from None
+
+
+# The two fields that mark a piece (a party, an attachment, a note): whose it is and how far
+# it may travel. See HandlingCode and selectors.visible_pieces.
+MARKING_FIELDS = ("agency", "handling_code")
+
+
+class AgencyField(forms.ChoiceField):
+    """One of the unit's member agencies, cleaned to an Agency (None when it has none).
+
+    Built from an already fetched list so that fifty party rows do not cost fifty queries.
+    """
+
+    def __init__(self, *, agencies=(), **kwargs):
+        self.agencies = {str(agency.pk): agency for agency in agencies}
+        kwargs.setdefault("label", _("agency"))
+        kwargs.setdefault("required", bool(self.agencies))
+        choices = [(pk, str(agency)) for pk, agency in self.agencies.items()]
+        if not kwargs["required"]:
+            choices = [("", "—")] + choices
+        super().__init__(choices=choices, **kwargs)
+        if self.agencies:
+            self.initial = next(iter(self.agencies))
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.agencies.get(str(value)) if value else None
+
+
+def handling_code_field(**kwargs) -> forms.TypedChoiceField:
+    # Optional with H1 as the empty value: a client that sends no code gets the usual one,
+    # the same default the model has.
+    return forms.TypedChoiceField(
+        label=kwargs.pop("label", _("handling code")),
+        choices=HandlingCode.choices,
+        coerce=int,
+        required=False,
+        empty_value=HandlingCode.H1,
+        initial=HandlingCode.H1,
+        **kwargs,
+    )
+
+
+def add_marking_fields(form: forms.Form, agencies, *, prefix: str = "") -> None:
+    form.fields[f"{prefix}agency"] = AgencyField(agencies=agencies)
+    form.fields[f"{prefix}handling_code"] = handling_code_field()
+
+
+def marking_agencies(unit) -> list[Agency]:
+    """The agencies a piece may be marked with: the unit's members, in a stable order."""
+    if unit is None:
+        return []
+    return list(unit.agencies.order_by("name", "pk"))
 
 
 class MultipleFileInput(forms.FileInput):
@@ -185,6 +239,15 @@ class SeizureForm(forms.Form):
         help_text=_("You can choose several files at once."),
     )
 
+    def __init__(self, *args, agencies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every file chosen with the seizure gets the same marking.
+        add_marking_fields(self, agencies, prefix="files_")
+        # Asked for only when files are chosen (see clean).
+        self.fields["files_agency"].required = False
+        self.fields["files_agency"].label = _("agency of the files")
+        self.fields["files_handling_code"].label = _("handling code of the files")
+
     def clean_imo_number(self) -> str:
         return normalise_imo_number(self.cleaned_data["imo_number"])
 
@@ -194,6 +257,9 @@ class SeizureForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        agency_field = self.fields["files_agency"]
+        if cleaned.get("files") and agency_field.agencies and not cleaned.get("files_agency"):
+            self.add_error("files_agency", agency_field.error_messages["required"])
         port, day, time = (cleaned.get(k) for k in ("port", "occurred_date", "occurred_time"))
         if port and day and time:
             try:
@@ -208,9 +274,12 @@ class SeizureForm(forms.Form):
 
     def seizure_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        for name in ("occurred_date", "occurred_time", "files"):
+        for name in ("occurred_date", "occurred_time", "files", *_FILES_MARKING):
             data.pop(name, None)
         return data
+
+
+_FILES_MARKING = ("files_agency", "files_handling_code")
 
 
 class PartForm(forms.Form):
@@ -273,6 +342,14 @@ class PartyForm(PartForm):
         Party, "phone_numbers", widget=forms.TextInput(attrs={"inputmode": "tel"})
     )
     address = _model_field(Party, "address")
+
+    def __init__(self, *args, agencies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        add_marking_fields(self, agencies)
+
+    def has_changed(self) -> bool:
+        # A new row showing only its default agency and code is still a blank row.
+        return any(name not in MARKING_FIELDS for name in self.changed_data)
 
 
 class PartFormSet(forms.BaseFormSet):
@@ -337,14 +414,27 @@ USUAL_ROUTE = [
 class SeizurePage:
     """The seizure form and its four part formsets, bound and checked together."""
 
-    def __init__(self, data=None, files=None, *, initial=None, parts_initial=None, new=True):
+    def __init__(
+        self,
+        data=None,
+        files=None,
+        *,
+        initial=None,
+        parts_initial=None,
+        new=True,
+        agencies=(),
+    ):
+        """``agencies``: what parties and files may be marked with (``marking_agencies``)."""
         parts_initial = parts_initial or {}
-        self.form = SeizureForm(data, files, initial=initial)
+        self.form = SeizureForm(data, files, initial=initial, agencies=agencies)
         self.formsets: dict[str, PartFormSet] = {}
         for name in PART_NAMES:
             rows = parts_initial.get(name, [])
             extra = NEW_ROWS[name] if new else (0 if rows else 1)
-            formset = _formset(PART_FORMS[name], extra)(data, prefix=name, initial=rows or None)
+            form_kwargs = {"agencies": agencies} if name == "parties" else {}
+            formset = _formset(PART_FORMS[name], extra)(
+                data, prefix=name, initial=rows or None, form_kwargs=form_kwargs
+            )
             if new and name == "port_calls":
                 formset.row_defaults = USUAL_ROUTE
             self.formsets[name] = formset
@@ -363,6 +453,14 @@ class SeizurePage:
 
     def uploads(self) -> list:
         return self.form.cleaned_data.get("files") or []
+
+    def uploads_marking(self) -> dict[str, Any]:
+        """The agency and handling code chosen for the files, as attachment_add takes them."""
+        data = self.form.cleaned_data
+        return {
+            "agency": data.get("files_agency"),
+            "handling_code": data.get("files_handling_code", HandlingCode.H1),
+        }
 
     def parts(self) -> SeizureParts:
         return SeizureParts(**{name: fs.rows() for name, fs in self.formsets.items()})
@@ -424,7 +522,7 @@ def initial_from_seizure(seizure: Seizure) -> tuple[dict[str, Any], dict[str, li
     initial = {
         name: getattr(seizure, name)
         for name in SeizureForm.base_fields
-        if name not in ("port", "occurred_date", "occurred_time", "files")
+        if name not in ("port", "occurred_date", "occurred_time", "files", *_FILES_MARKING)
     }
     initial.update(port=seizure.port_id, occurred_date=local.date(), occurred_time=local.time())
     parts = {
@@ -434,7 +532,12 @@ def initial_from_seizure(seizure: Seizure) -> tuple[dict[str, Any], dict[str, li
         "items": [{k: getattr(i, k) for k in ItemForm.base_fields} for i in seizure.items.all()],
         "port_calls": [{"role": c.role, "port": c.port_id} for c in seizure.port_calls.all()],
         "parties": [
-            {**{k: getattr(p, k) for k in PartyForm.base_fields}, "country": p.country.code or ""}
+            {
+                **{k: getattr(p, k) for k in PartyForm.base_fields},
+                "country": p.country.code or "",
+                "agency": p.agency_id,
+                "handling_code": p.handling_code,
+            }
             for p in seizure.parties.all()
         ],
     }
@@ -450,3 +553,43 @@ def initial_for_unit(unit) -> dict[str, Any]:
     except (ZoneInfoNotFoundError, ValueError):
         today = timezone.now().date()
     return {"port": unit.port_id, "occurred_date": today}
+
+
+class NoteForm(forms.Form):
+    """A note added on the detail page, marked like a party."""
+
+    text = _model_field(Note, "text", widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, agencies=(), **kwargs):
+        kwargs.setdefault("auto_id", "note-%s")
+        super().__init__(*args, **kwargs)
+        add_marking_fields(self, agencies)
+
+
+class ShareForm(forms.Form):
+    """Share a seizure with another unit, at a handling level, for a reason."""
+
+    unit = forms.CharField(label=_("unit"), widget=forms.Select)
+    handling_level = forms.TypedChoiceField(
+        label=_("handling level"),
+        choices=SeizureShare._meta.get_field("handling_level").choices,
+        coerce=int,
+        initial=HandlingCode.H1,
+        help_text=_("The unit sees the pieces marked at this level or wider; never H0."),
+    )
+    reason = _model_field(SeizureShare, "reason")
+
+    def __init__(self, *args, seizure: Seizure, **kwargs):
+        kwargs.setdefault("auto_id", "share-%s")
+        super().__init__(*args, **kwargs)
+        self.seizure = seizure
+        # The owning unit is not offered (it sees everything already); if it is posted
+        # anyway the sharing service says why it is refused.
+        units = Unit.objects.exclude(pk=seizure.unit_id).only("code", "name").order_by("code")
+        self.fields["unit"].widget.choices = [("", "—")] + [(u.code, str(u)) for u in units]
+
+    def clean_unit(self) -> Unit:
+        try:
+            return Unit.objects.get(code=self.cleaned_data["unit"])
+        except Unit.DoesNotExist:
+            raise ValidationError(_("Choose a unit from the list."), code="unknown") from None

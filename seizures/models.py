@@ -233,7 +233,7 @@ class Container(models.Model):
         _("seal numbers"), max_length=200, blank=True, help_text=_("Separate several with commas.")
     )
     size_type = models.CharField(
-        _("size and type"), max_length=4, blank=True, help_text="e.g. 45G1"
+        _("size and type"), max_length=4, blank=True, help_text=_("e.g. 45G1")
     )
 
     class Meta:
@@ -324,7 +324,7 @@ class SeizedItem(models.Model):
         validators=[MinValueValidator(0)],
     )
     currency = models.CharField(
-        _("currency"), max_length=3, blank=True, help_text="ISO 4217, e.g. USD"
+        _("currency"), max_length=3, blank=True, help_text=_("ISO 4217, e.g. USD")
     )
 
     class Meta:

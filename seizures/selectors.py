@@ -8,11 +8,16 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from casetracker.core import access
+from casetracker.core.roles import Action, can
 
 from .models import Attachment, Seizure, SeizureShare
 
 
 def seizure_list(*, user) -> QuerySet[Seizure]:
+    if not can(user, Action.SEIZURE_VIEW):
+        # Evaluators read through casetracker.reporting only, even when their unit holds
+        # grants (an evaluator seconded to a port control unit sees no party by this road).
+        return Seizure.objects.none()
     return access.restrict(user, "seizures.view_seizure", Seizure.objects.all()).select_related(
         "unit", "port"
     )
@@ -21,6 +26,8 @@ def seizure_list(*, user) -> QuerySet[Seizure]:
 def seizure_get(*, user, public_id, for_change: bool = False) -> Seizure:
     perm = "seizures.change_seizure" if for_change else "seizures.view_seizure"
     queryset = Seizure.objects.select_related("unit", "port", "created_by")
+    if not can(user, Action.SEIZURE_VIEW):
+        queryset = queryset.none()
     return access.get_or_404(user, perm, queryset, public_id=public_id)
 
 

@@ -154,12 +154,13 @@ def _commodities(items: list[SeizedItem]) -> list[str]:
 
 
 def _save_parts(seizure: Seizure, built: dict[str, list]) -> None:
+    # Row by row, not bulk_create: each save sends the signals the audit trail records
+    # (a seizure has a handful of parts, so the cost is a few inserts).
     for name in _PART_NAMES:
         getattr(seizure, name).all().delete()
         for obj in built[name]:
             obj.seizure = seizure
-        if built[name]:
-            type(built[name][0]).objects.bulk_create(built[name])
+            obj.save(force_insert=True)
 
 
 def _validate(seizure: Seizure, parts: SeizureParts) -> dict[str, list]:
@@ -233,7 +234,17 @@ def seizure_update(
             port_calls=_as_dicts(seizure.port_calls.all(), ("role", "port")),
             parties=_as_dicts(
                 seizure.parties.all(),
-                ("role", "kind", "name", "country", "identifiers", "phone_numbers", "address"),
+                (
+                    "role",
+                    "kind",
+                    "name",
+                    "country",
+                    "identifiers",
+                    "phone_numbers",
+                    "address",
+                    "agency",
+                    "handling_code",
+                ),
             ),
         )
     built = _validate(seizure, parts)

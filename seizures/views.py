@@ -4,6 +4,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
@@ -12,13 +13,16 @@ from django.utils.formats import number_format
 from django.views.decorators.http import require_GET
 
 from casetracker.core import access
+from casetracker.core.audit.services import audit_access
+from casetracker.core.roles import Action, can
 
 from . import route_diagram
 from .choices import SUBSTANCE_CATEGORY, CommodityCategory, QuantityUnit, SeizureStatus, Substance
 from .filters import SeizureFilter
-from .models import Container, PortCall, SeizedItem, Seizure
+from .forms import NoteForm, ShareForm, marking_agencies
+from .models import Container, PortCall, SeizedItem, Seizure, SeizureShare
 from .paging import keyset_page
-from .selectors import seizure_get
+from .selectors import FULL_VIEW, handling_level, seizure_get, visible_pieces
 from .selectors import seizure_list as select_seizures
 
 PAGE_SIZE = 50
@@ -65,6 +69,9 @@ def seizure_list(request):
     COUNT or an OFFSET over a hundred thousand seizures costs more than the page itself,
     and officers browse back in time, not to page 312.
     """
+    if not can(request.user, Action.SEIZURE_VIEW):
+        # Evaluators read seizures through their own pseudonymised path only.
+        raise PermissionDenied
     visible = select_seizures(user=request.user)
     filterset = SeizureFilter(request.GET or None, queryset=visible)
     queryset = filterset.qs.prefetch_related(
@@ -124,14 +131,51 @@ def detail_context(request, seizure: Seizure, **extra) -> dict:
     for item in items:
         # 250.500 is stored; 250.5 is what was weighed.
         item.quantity_display = number_format(item.quantity.normalize(), force_grouping=True)
+    # Parties, attachments and notes as the viewer may see them: everything for the owning
+    # unit, what the share's level allows for a recipient (see selectors.visible_pieces).
+    level = handling_level(user=request.user, seizure=seizure)
+    full_view = level is FULL_VIEW
+    received_share = None
+    if not full_view:
+        received_share = (
+            SeizureShare.objects.filter(
+                seizure=seizure, unit_id=request.user.unit_id, revoked_at__isnull=True
+            )
+            .select_related("shared_by")
+            .first()
+        )
+        if received_share is not None:
+            by = received_share.shared_by
+            # A share granted by the system (a referral rule) has no person behind it.
+            received_share.by_name = (by.get_full_name() or by.username) if by else "—"
+    may_add_note = can_change and can(request.user, Action.NOTE_ADD)
+    may_share = can_change and can(request.user, Action.SEIZURE_SHARE)
+    agencies = marking_agencies(seizure.unit) if can_change else []
     context = {
         "seizure": seizure,
+        "full_view": full_view,
+        "received_share": received_share,
+        "parties": list(visible_pieces(seizure.parties.select_related("agency"), level=level)),
+        "seizure_attachments": list(
+            visible_pieces(seizure.attachments.select_related("uploaded_by", "agency"), level=level)
+        ),
+        "notes": list(
+            visible_pieces(seizure.notes.select_related("author", "agency"), level=level)
+        ),
+        "note_form": NoteForm(agencies=agencies) if may_add_note else None,
+        "attachment_form": _attachment_form(agencies) if can_change else None,
+        "may_share": may_share,
+        "shares": (
+            list(seizure.shares.filter(revoked_at__isnull=True).select_related("unit", "shared_by"))
+            if may_share
+            else []
+        ),
+        "share_form": ShareForm(seizure=seizure) if may_share else None,
         "containers": list(seizure.containers.all()),
         "items": items,
         "quantities": quantity_summary(items),
         "commodity_labels": commodity_labels(seizure.commodities),
         "port_calls": port_calls,
-        "parties": list(seizure.parties.all()),
         "route_schematic": route_diagram.route_schematic_svg(stops),
         "route_map": route_diagram.route_map_svg(stops),
         "total_distance": route_diagram.distance_label(seizure.total_distance_km),
@@ -143,8 +187,17 @@ def detail_context(request, seizure: Seizure, **extra) -> dict:
     return context
 
 
+def _attachment_form(agencies):
+    # Imported late: attachment_views imports this module for detail_context.
+    from .attachment_views import AttachmentForm
+
+    return AttachmentForm(agencies=agencies)
+
+
 @require_GET
 @login_required
 def seizure_detail(request, public_id):
     seizure = seizure_get(user=request.user, public_id=public_id)
-    return render(request, "seizures/detail.html", detail_context(request, seizure))
+    response = render(request, "seizures/detail.html", detail_context(request, seizure))
+    audit_access(request=request, obj=seizure, event="view")
+    return response

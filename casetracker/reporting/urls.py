@@ -1,2 +1,8 @@
+from django.urls import path
+
+from . import views
+
 app_name = "reporting"
-urlpatterns = []
+urlpatterns = [
+    path("seizures/", views.seizure_list, name="seizures"),
+]

@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "casetracker.core.accounts.middleware.SessionLimitsMiddleware",
     "casetracker.core.accounts.middleware.MfaRequiredMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "casetracker.core.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casetracker.core.middleware.ContentSecurityPolicyMiddleware",
@@ -132,7 +132,7 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "seizures:list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 PASSWORD_HASHERS = [
@@ -219,6 +219,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema describes every field we hold; only signed-in users and systems read it.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Two different "role" choice sets (a party's and a port call's) need their own names.
+    "ENUM_NAME_OVERRIDES": {
+        "PartyRoleEnum": "seizures.choices.PartyRole",
+        "PortCallRoleEnum": "seizures.choices.PortCallRole",
+    },
 }
 
 GUARDIAN_RAISE_403 = False

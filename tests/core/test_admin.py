@@ -6,6 +6,7 @@ from django.urls import reverse
 from casetracker.core.choices import Role, UnitKind
 from casetracker.core.models import User
 from tests import factories as f
+from tests.mfa import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,7 @@ MODELS = ["port", "agency", "unit", "user"]
 @pytest.fixture
 def admin_client(client):
     admin = User.objects.create_superuser("root", "root@example.org", f.PASSWORD)
-    client.force_login(admin)
+    verified_login(client, admin)
     return client
 
 

@@ -1,13 +1,15 @@
 import pytest
 from django.urls import reverse
 
+from tests.mfa import verified_login
+
 from .. import factories as f
 
 
 @pytest.fixture
 def admin_client_logged(client, db):
     admin = f.UserFactory(username="root", unit=None, is_superuser=True, is_staff=True)
-    client.force_login(admin)
+    verified_login(client, admin)
     return client
 
 

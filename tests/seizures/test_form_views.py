@@ -436,7 +436,7 @@ def fake_attachments(monkeypatch):
         if upload.name.startswith("bad"):
             raise ValidationError(f"{upload.name} is not a photo or a document.")
 
-    def attachment_add(*, user, seizure, upload, kind="", caption=""):
+    def attachment_add(*, user, seizure, upload, kind="", caption="", **marking):
         if upload.name.startswith("late"):
             raise ValidationError({"file": ["The storage refused the file."]})
         added.append((seizure.pk, upload.name))

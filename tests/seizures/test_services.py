@@ -3,10 +3,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 
+from casetracker.core.choices import Role
 from seizures.models import Seizure
-from seizures.selectors import seizure_list
+from seizures.selectors import seizure_get, seizure_list
 
 from .. import factories as f
 
@@ -76,3 +78,13 @@ def test_a_seizure_without_items_is_refused(officer):
 def test_officers_see_only_their_own_units_seizures(seizure, officer, other_officer):
     assert list(seizure_list(user=officer)) == [seizure]
     assert list(seizure_list(user=other_officer)) == []
+
+
+def test_an_evaluator_in_a_control_unit_sees_no_seizure_through_the_operational_path(
+    seizure, officer
+):
+
+    evaluator = f.UserFactory(username="seconded", unit=officer.unit, role=Role.EVALUATOR)
+    assert list(seizure_list(user=evaluator)) == []
+    with pytest.raises(Http404):
+        seizure_get(user=evaluator, public_id=seizure.public_id)

@@ -1,0 +1,148 @@
+"""The evaluators' API: every unit's seizures without personal data, read-only.
+
+The serializers list each field they emit; they read the dicts that
+``evaluation.evaluation_rows`` builds from the allow-listed columns, never a model instance,
+so a field added to ``Seizure`` cannot appear here by accident.
+"""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.pagination import CursorPagination
+
+from seizures.choices import (
+    CommodityCategory,
+    ConcealmentMethod,
+    DetectionMethod,
+    PortCallRole,
+    QuantityUnit,
+    SeizureStatus,
+    Substance,
+)
+
+from . import evaluation
+from .filters import EvaluationFilter
+
+
+class CanEvaluate(permissions.BasePermission):
+    """The role may see pseudonymised figures of all units (evaluators, administrators)."""
+
+    message = _("Only evaluators and administrators may see the evaluation data.")
+
+    def has_permission(self, request, view) -> bool:
+        return evaluation.may_evaluate(request.user)
+
+
+class PortLocalDateTimeField(serializers.DateTimeField):
+    """A time already in the port's zone, answered with the port's UTC offset (DRF would
+    convert it to the server's zone)."""
+
+    def enforce_timezone(self, value):
+        return value
+
+
+class EvaluationItemSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=CommodityCategory.choices, read_only=True)
+    substance = serializers.ChoiceField(choices=Substance.choices, read_only=True)
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, read_only=True)
+    quantity_unit = serializers.ChoiceField(choices=QuantityUnit.choices, read_only=True)
+    estimated_value = serializers.DecimalField(
+        max_digits=16, decimal_places=2, read_only=True, allow_null=True
+    )
+    currency = serializers.CharField(read_only=True, help_text=_("ISO 4217"))
+
+
+class EvaluationPortCallSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField(read_only=True)
+    role = serializers.ChoiceField(choices=PortCallRole.choices, read_only=True)
+    port = serializers.CharField(read_only=True, help_text=_("UN/LOCODE"))
+    port_name = serializers.CharField(read_only=True)
+    port_country = serializers.CharField(read_only=True, help_text=_("ISO 3166 alpha-2 code"))
+    leg_distance_km = serializers.FloatField(
+        read_only=True, allow_null=True, help_text=_("From the previous port on the route.")
+    )
+
+
+class EvaluationSeizureSerializer(serializers.Serializer):
+    """A seizure's non-personal facts (see casetracker/reporting/evaluation.py for what is
+    left out and why)."""
+
+    reference = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=SeizureStatus.choices, read_only=True)
+    occurred_at = serializers.DateTimeField(read_only=True, help_text=_("In UTC."))
+    occurred_at_local = PortLocalDateTimeField(
+        read_only=True, help_text=_("The time of seizure at the port, with its UTC offset.")
+    )
+    occurred_on = serializers.DateField(read_only=True, help_text=_("The day at the port."))
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    port = serializers.CharField(read_only=True, help_text=_("UN/LOCODE of the port of seizure."))
+    port_name = serializers.CharField(read_only=True)
+    port_country = serializers.CharField(read_only=True, help_text=_("ISO 3166 alpha-2 code"))
+    unit = serializers.CharField(read_only=True, help_text=_("Code of the seizing unit."))
+    unit_country = serializers.CharField(read_only=True, help_text=_("ISO 3166 alpha-2 code"))
+    detection_method = serializers.ChoiceField(choices=DetectionMethod.choices, read_only=True)
+    concealment_method = serializers.ChoiceField(choices=ConcealmentMethod.choices, read_only=True)
+    hs_code = serializers.CharField(read_only=True)
+    commodities = serializers.ListField(child=serializers.CharField(), read_only=True)
+    total_distance_km = serializers.FloatField(read_only=True, allow_null=True)
+    container_count = serializers.IntegerField(read_only=True)
+    items = EvaluationItemSerializer(many=True, read_only=True)
+    route = EvaluationPortCallSerializer(many=True, read_only=True)
+
+
+class EvaluationPagination(CursorPagination):
+    ordering = evaluation.ORDERING
+    page_size = 50
+
+
+class EvaluationApiFilter(EvaluationFilter):
+    """The page's cohort filters under the API's parameter names (as the seizure API)."""
+
+    date_from = None
+    date_to = None
+    occurred_after = django_filters.DateFilter(
+        method="filter_date_from", label=_("Seized on or after this day")
+    )
+    occurred_before = django_filters.DateFilter(
+        method="filter_date_to", label=_("Seized on or before this day")
+    )
+
+    class Meta:
+        fields = [
+            "occurred_after",
+            "occurred_before",
+            "unit",
+            "country",
+            "commodity",
+            "substance",
+            "port",
+            "status",
+        ]
+
+
+@extend_schema(tags=["evaluation"])
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Every unit's seizures without personal data, newest first"),
+        responses={
+            200: EvaluationSeizureSerializer(many=True),
+            403: OpenApiResponse(description=_("The user's role may not evaluate.")),
+        },
+    )
+)
+class EvaluationSeizureViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = EvaluationSeizureSerializer
+    permission_classes = [permissions.IsAuthenticated, CanEvaluate]
+    pagination_class = EvaluationPagination
+    filterset_class = EvaluationApiFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return evaluation.Seizure.objects.none()
+        return evaluation.evaluation_seizures(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = evaluation.evaluation_rows(page)
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)

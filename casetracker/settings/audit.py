@@ -1,0 +1,76 @@
+"""The audit trail (django-auditlog): which models are recorded and how the trail pages page.
+
+Every create, change and delete of these models is written by auditlog's model signals
+with the actor and the remote address its middleware takes from the request. Reads that
+matter (a seizure's detail, a download, an export) and logins are written by
+``casetracker.core.audit``; the PostgreSQL trigger of migration
+``core.0002_auditlog_append_only`` makes the rows append-only.
+
+Rows written with ``bulk_create`` or ``QuerySet.update`` send no signals and are not
+recorded: services write domain data row by row; only the benchmark's bulk demo seeding
+(``seed_demo`` above ``--bulk-above``) and the gazetteer import bypass the trail, on purpose.
+"""
+
+from .base import DEBUG
+
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    # Seizures and every piece of them (each piece has its own rows, so the seizure's rows
+    # leave out its reverse relations, which auditlog would diff as "containers: ….None").
+    {
+        "model": "seizures.seizure",
+        "exclude_fields": [
+            "containers",
+            "items",
+            "port_calls",
+            "parties",
+            "attachments",
+            "notes",
+            "shares",
+        ],
+    },
+    "seizures.container",
+    "seizures.seizeditem",
+    "seizures.portcall",
+    "seizures.party",
+    "seizures.attachment",
+    "seizures.note",
+    "seizures.seizureshare",
+    # Who may see a seizure: guardian's rows are the permission changes themselves.
+    "seizures.seizuregroupobjectpermission",
+    "seizures.seizureuserobjectpermission",
+    "guardian.groupobjectpermission",
+    "guardian.userobjectpermission",
+    # Organisations, people and their rights.
+    # Reverse relations left out for the same reason.
+    {"model": "core.port", "exclude_fields": ["units", "seizures"]},
+    {"model": "core.agency", "exclude_fields": ["units"]},
+    {"model": "core.unit", "m2m_fields": ["agencies"], "exclude_fields": ["seizures", "members"]},
+    {
+        "model": "core.user",
+        # A password hash is a secret even when hashed; last_login changes at every login,
+        # which the login events record already.
+        "exclude_fields": ["password", "last_login"],
+        "m2m_fields": ["groups", "user_permissions"],
+    },
+    {"model": "auth.group", "m2m_fields": ["permissions"]},
+    # Second factors: who enrolled or removed one, never the key or the counters that move
+    # at every use.
+    {"model": "otp_totp.totpdevice", "include_fields": ["user", "name", "confirmed"]},
+    {"model": "otp_static.staticdevice", "include_fields": ["user", "name", "confirmed"]},
+    # A lockout lifted by an administrator deletes the attempt row: that deletion is the
+    # unlock's record. Only the username is compared, so repeated failures (already logged
+    # as failed logins) do not add a change row each.
+    {"model": "axes.accessattempt", "include_fields": ["username"]},
+)
+
+# The trail is evidence: nothing is ever skipped because it came from a fixture load.
+AUDITLOG_DISABLE_ON_RAW_SAVE = False
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+# Rows per page of /audit/ (keyset paging: every page costs the same).
+CASETRACKER_AUDIT_PAGE_SIZE = 50
+
+# Read the client's address from X-Forwarded-For (its last entry, appended by our own
+# proxy) only in production, which runs behind a TLS-terminating proxy (security.py).
+# Elsewhere the header is the client's own words and is ignored.
+CASETRACKER_AUDIT_TRUST_X_FORWARDED_FOR = not DEBUG

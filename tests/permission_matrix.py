@@ -1,0 +1,324 @@
+"""Who gets what from every URL: the expectation table of tests/test_permission_matrix.py.
+
+Every URL pattern of the project (pages, API routes, the schema) must have at least one
+``Case`` here; the test walks the URL configuration and fails on a route without one, so a
+new view cannot ship without someone deciding who may use it. Admin pages are one case:
+every persona here is an ordinary user, for whom the whole admin is the admin login.
+
+A case names the route, which fixture object fills its URL (``target``) and, per HTTP
+method, what each persona gets:
+
+- an HTTP status (200, 201, 204, 302, 400, 401, 403, 404, 405);
+- ``LOGIN``: a redirect to the login page (anonymous visitors of pages);
+- ``ADMIN_LOGIN``: a redirect to the admin's login page.
+
+Personas (built in the test): ``anonymous``; ``owner``, an officer of the unit that logged
+the seizure (ECGYE-PCU); ``supervisor``, that unit's supervisor, signed in with both
+factors (gets what the owner gets unless the case says otherwise); ``other_unit``, an
+officer of another port control unit (BEANR-PCU); ``recipient_before``, an investigator
+of EC-INV looking at a seizure not shared with the unit; ``recipient_after``, the same
+investigator looking at a seizure shared with EC-INV at H1; ``evaluator``, a programme
+evaluator (unit EVAL).
+
+Targets: ``seizure`` (the seizure the persona looks at), ``attachment`` / ``note`` (an H1
+piece of it), ``attachment_h0`` / ``note_h0`` (an H0 piece: never leaves the owning unit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+LOGIN = "login"
+ADMIN_LOGIN = "admin-login"
+
+PERSONAS = (
+    "anonymous",
+    "owner",
+    "supervisor",
+    "other_unit",
+    "recipient_before",
+    "recipient_after",
+    "evaluator",
+)
+
+# The admin is one route for the matrix (see the module docstring).
+ADMIN_ROUTE = "admin:*"
+
+
+@dataclass(frozen=True)
+class Expect:
+    anonymous: int | str
+    owner: int | str
+    supervisor: int | str
+    other_unit: int | str
+    recipient_before: int | str
+    recipient_after: int | str
+    evaluator: int | str
+
+    def of(self, persona: str) -> int | str:
+        return getattr(self, persona)
+
+
+def everyone(status: int | str, **overrides) -> Expect:
+    """``status`` for every persona but those named; the supervisor gets the owner's."""
+    overrides.setdefault("supervisor", overrides.get("owner", status))
+    return Expect(**{persona: overrides.get(persona, status) for persona in PERSONAS})
+
+
+@dataclass(frozen=True)
+class Case:
+    route: str
+    target: str | None = None
+    methods: dict[str, Expect] = field(default_factory=dict)
+    # Form or JSON body for POST/PUT/PATCH, by method; "json:" bodies are sent as JSON.
+    bodies: dict[str, object] = field(default_factory=dict)
+    query: str = ""
+    path: str | None = None  # for routes that cannot be reversed (the admin group)
+    kwargs: dict[str, str] = field(default_factory=dict)  # URL arguments besides the target
+
+
+# --- the routes, as the URL configuration names them ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # "namespace:name", or the pattern when the route has no name
+    pattern: str
+    converters: dict[str, str]
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for entry in patterns:
+        pattern = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            if inner == "admin":
+                yield Route(ADMIN_ROUTE, pattern, {})
+                continue
+            yield from _walk(entry.url_patterns, pattern, inner)
+        elif isinstance(entry, URLPattern):
+            name = entry.name
+            key = (f"{namespace}:{name}" if namespace else name) if name else pattern
+            converters = {
+                kwarg: type(converter).__name__
+                for kwarg, converter in getattr(entry.pattern, "converters", {}).items()
+            }
+            yield Route(key, pattern, converters)
+
+
+def all_routes() -> list[Route]:
+    """Every route of the project, pages and API alike (DRF router routes included)."""
+    return list(_walk(get_resolver().url_patterns))
+
+
+# --- the table -----------------------------------------------------------------------------
+
+_PAGE_GET_ONLY = {"POST": everyone(405)}
+
+CASES: list[Case] = [
+    # Public plumbing.
+    Case("home", methods={"GET": everyone(302)}),
+    Case("login", methods={"GET": everyone(200)}),
+    # Logging out is a POST (a link could log anyone out); it ends the session.
+    Case("logout", methods={"GET": everyone(405), "POST": everyone(LOGIN)}),
+    Case("set_language", methods={"POST": everyone(302)}, bodies={"POST": {"language": "fr"}}),
+    Case(ADMIN_ROUTE, path="/admin/", methods={"GET": everyone(ADMIN_LOGIN)}),
+    # Seizure pages.
+    Case(
+        "seizures:list",
+        methods={
+            # Evaluators' role has no "seizure.view" (README, Roles): they read seizures
+            # through /evaluation/ only, so the case-work list is refused like a role page.
+            "GET": everyone(200, anonymous=LOGIN, evaluator=403),
+            **_PAGE_GET_ONLY,
+        },
+    ),
+    Case(
+        "seizures:create",
+        methods={
+            # Only members of a control unit may log seizures.
+            "GET": everyone(403, anonymous=LOGIN, owner=200, other_unit=200),
+            "POST": everyone(403, anonymous=LOGIN, owner=200, other_unit=200),
+        },
+    ),
+    Case("seizures:port-search", query="?q=ECG", methods={"GET": everyone(200, anonymous=LOGIN)}),
+    Case(
+        "seizures:detail",
+        target="seizure",
+        methods={
+            "GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+            **_PAGE_GET_ONLY,
+        },
+    ),
+    Case(
+        "seizures:edit",
+        target="seizure",
+        methods={
+            # Recipients see a shared seizure; only the owning unit may change it.
+            "GET": everyone(404, anonymous=LOGIN, owner=200),
+            "POST": everyone(404, anonymous=LOGIN, owner=200),
+        },
+    ),
+    Case(
+        "seizures:submit",
+        target="seizure",
+        methods={
+            "GET": everyone(405, anonymous=LOGIN),
+            "POST": everyone(404, anonymous=LOGIN, owner=302),
+        },
+    ),
+    Case(
+        "seizures:attachment-upload",
+        target="seizure",
+        methods={
+            "GET": everyone(404, anonymous=LOGIN, owner=302),
+            "POST": everyone(404, anonymous=LOGIN, owner=400),
+        },
+    ),
+    Case(
+        "seizures:attachment-download",
+        target="attachment",
+        methods={
+            "GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+            "POST": everyone(405, anonymous=LOGIN),
+        },
+    ),
+    Case(
+        "seizures:attachment-download",
+        target="attachment_h0",
+        methods={"GET": everyone(404, anonymous=LOGIN, owner=200)},
+    ),
+    Case(
+        "seizures:attachment-thumbnail",
+        target="attachment",
+        methods={"GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200)},
+    ),
+    Case(
+        "seizures:attachment-thumbnail",
+        target="attachment_h0",
+        methods={"GET": everyone(404, anonymous=LOGIN, owner=200)},
+    ),
+    Case(
+        "seizures:pdf",
+        target="seizure",
+        methods={
+            # Hidden first (404), then the role: evaluators never export a seizure.
+            "GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+            **_PAGE_GET_ONLY,
+        },
+    ),
+    Case(
+        "seizures:export-csv",
+        methods={
+            # The list as CSV holds each reader's own visible seizures only; evaluators
+            # export through their own read path.
+            "GET": everyone(200, anonymous=LOGIN, evaluator=403),
+            **_PAGE_GET_ONLY,
+        },
+    ),
+    Case(
+        "seizures:note-add",
+        target="seizure",
+        methods={
+            "GET": everyone(405, anonymous=LOGIN),
+            # Notes go on seizures the reader's unit may change; recipients read them.
+            "POST": everyone(404, anonymous=LOGIN, owner=302),
+        },
+        bodies={"POST": {"text": "Driver seen at gate 4", "handling_code": "1"}},
+    ),
+    Case(
+        "seizures:share-add",
+        target="seizure",
+        methods={
+            "GET": everyone(405, anonymous=LOGIN),
+            # The owning unit's officer sees the seizure but may not share it (a
+            # supervisor's action): 403; everyone else may not change it at all: 404.
+            "POST": everyone(404, anonymous=LOGIN, owner=403, supervisor=302),
+        },
+        bodies={"POST": {"unit": "BEANR-PCU", "handling_level": "1"}},
+    ),
+    Case(
+        "seizures:share-revoke",
+        target="seizure",
+        kwargs={"unit_code": "EC-INV"},
+        methods={
+            "GET": everyone(405, anonymous=LOGIN),
+            "POST": everyone(404, anonymous=LOGIN, owner=403, supervisor=302),
+        },
+    ),
+    # Role pages: not objects anybody could guess, so a refused role is told so (403).
+    Case(
+        "reporting:seizures",
+        methods={"GET": everyone(403, anonymous=LOGIN, evaluator=200), **_PAGE_GET_ONLY},
+    ),
+    Case(
+        "audit:trail",
+        methods={"GET": everyone(403, anonymous=LOGIN, supervisor=200), **_PAGE_GET_ONLY},
+    ),
+    Case(
+        "audit:export-csv",
+        methods={"GET": everyone(403, anonymous=LOGIN, supervisor=200), **_PAGE_GET_ONLY},
+    ),
+    # Account security: every signed-in user manages their own second factor.
+    Case("accounts:security", methods={"GET": everyone(200, anonymous=LOGIN)}),
+    Case(
+        "accounts:otp",
+        # Without a password step pending, there is no code to ask for.
+        methods={"GET": everyone(302, anonymous=LOGIN)},
+    ),
+    # A second authenticator is not added with the password alone: who has one is sent on.
+    Case("accounts:mfa_setup", methods={"GET": everyone(200, anonymous=LOGIN, supervisor=302)}),
+    Case(
+        "accounts:mfa_disable",
+        methods={"GET": everyone(405, anonymous=LOGIN), "POST": everyone(302, anonymous=LOGIN)},
+    ),
+    # The API: anonymous clients are refused (403: session authentication comes first and
+    # sends no WWW-Authenticate challenge), hidden seizures answer 404 like missing ones.
+    Case(
+        "api-token",
+        methods={"GET": everyone(405), "POST": everyone(400)},
+        bodies={"POST": {"username": "nobody", "password": "wrong"}},
+    ),
+    # The schema maps every endpoint and field: for signed-in users only.
+    Case("api-schema", methods={"GET": everyone(200, anonymous=403)}),
+    Case(
+        "api-seizure-list",
+        methods={
+            "GET": everyone(200, anonymous=403, evaluator=403),
+            # A complete, valid seizure: refusals are about who asks, not the body.
+            "POST": everyone(403, anonymous=403, owner=201, other_unit=201),
+        },
+        bodies={"POST": "json:seizure"},
+    ),
+    Case(
+        "api-seizure-detail",
+        target="seizure",
+        methods={
+            "GET": everyone(404, anonymous=403, owner=200, recipient_after=200),
+            "PATCH": everyone(404, anonymous=403, owner=200),
+            "PUT": everyone(404, anonymous=403, owner=200),
+            "DELETE": everyone(405, anonymous=403),
+        },
+        bodies={"PATCH": "json:patch", "PUT": "json:seizure"},
+    ),
+    Case(
+        "api-seizure-submit",
+        target="seizure",
+        methods={
+            "GET": everyone(405, anonymous=403),
+            "POST": everyone(404, anonymous=403, owner=200),
+        },
+    ),
+    Case(
+        "api-evaluation-seizure-list",
+        methods={
+            "GET": everyone(403, evaluator=200),
+            # Read-only: the role check answers first, the method after it.
+            "POST": everyone(403, evaluator=405),
+        },
+    ),
+]
