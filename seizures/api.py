@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import django_filters
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -59,9 +59,14 @@ from .models import (
     PortCall,
     SeizedItem,
     Seizure,
-    SeizureShare,
 )
-from .selectors import handling_level, seizure_get, seizure_list, visible_pieces
+from .selectors import (
+    handling_level,
+    seizure_get,
+    seizure_list,
+    visible_pieces,
+    visible_pieces_of_many,
+)
 from .validators import normalise_container_number, normalise_imo_number
 
 _LOCODE_RE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
@@ -163,7 +168,15 @@ class AgencyField(serializers.SlugRelatedField):
 
     default_error_messages = {
         "does_not_exist": _("{value} is not an agency of your unit."),
+        "invalid": _("Give the agency by its name."),
     }
+
+    def to_internal_value(self, data):
+        # Checked before the look-up: PostgreSQL refuses a NUL character in a query
+        # parameter with an error instead of finding nothing.
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", Agency.objects.none())
@@ -502,25 +515,7 @@ def _pieces_for_seizure(user, seizure: Seizure):
 
 
 def _pieces_for_list(user):
-    """A list mixing the unit's own seizures with those shared with it, each at its level.
-
-    The same rule as selectors.visible_pieces, written as one condition on the piece so
-    that the list stays at one query per kind of piece however many seizures it shows:
-    all pieces of the unit's own seizures; of a shared one, those marked H1 or wider and
-    at least at the active share's level.
-    """
-    if user.is_superuser:
-        return lambda queryset: queryset
-    shared_at_or_below = SeizureShare.objects.filter(
-        seizure_id=OuterRef("seizure_id"),
-        unit_id=user.unit_id,
-        revoked_at__isnull=True,
-        handling_level__lte=OuterRef("handling_code"),
-    )
-    visible = Q(seizure__unit_id=user.unit_id) | (
-        Q(handling_code__gte=HandlingCode.H1) & Exists(shared_at_or_below)
-    )
-    return lambda queryset: queryset.filter(visible)
+    return lambda queryset: visible_pieces_of_many(queryset, user=user)
 
 
 _SEIZURE_ERRORS = {

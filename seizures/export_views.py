@@ -6,7 +6,7 @@ action of the reader's role, and leave an "export" row in the audit trail.
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -30,6 +30,13 @@ def seizure_list_csv(request):
     """Every seizure the list page would show with the same filters, not just one page."""
     _require_export(request.user)
     filterset = SeizureFilter(request.GET or None, queryset=select_seizures(user=request.user))
+    if filterset.is_bound and not filterset.is_valid():
+        # The list page shows these errors beside the filters; an export of "everything"
+        # instead of what was asked would be worse than none.
+        return HttpResponseBadRequest(
+            "\n".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()),
+            content_type="text/plain; charset=utf-8",
+        )
     queryset = filterset.qs
     applied = {
         name: request.GET[name] for name in SeizureFilter.base_filters if request.GET.get(name)

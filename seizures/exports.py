@@ -7,10 +7,8 @@ the level the reader sees each seizure, like every other path out of the app.
 """
 
 import csv
-import operator
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from functools import reduce
 from itertools import islice
 
 from django.db.models import QuerySet
@@ -18,8 +16,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .choices import CommodityCategory, Substance
-from .models import Container, Party, PortCall, SeizedItem, Seizure, SeizureShare
-from .selectors import FULL_VIEW, visible_pieces
+from .models import Container, Party, PortCall, SeizedItem, Seizure
+from .selectors import visible_pieces_of_many
 
 CHUNK_SIZE = 1000
 
@@ -55,42 +53,12 @@ def header() -> list[str]:
     ]
 
 
-def share_levels(*, user) -> dict[int, int]:
-    """The level of each active share with the user's unit, fetched once per export."""
-    if user.unit_id is None:
-        return {}
-    return dict(
-        SeizureShare.objects.filter(unit_id=user.unit_id, revoked_at__isnull=True).values_list(
-            "seizure_id", "handling_level"
-        )
-    )
-
-
-def _level(user, seizure: Seizure, shares: dict[int, int]) -> int | None | bool:
-    """Like ``selectors.handling_level`` without a query: FULL_VIEW, a share level, or False
-    when the reader holds no share (then no restricted piece is shown at all)."""
-    if user.is_superuser or (user.unit_id is not None and user.unit_id == seizure.unit_id):
-        return FULL_VIEW
-    return shares.get(seizure.pk, False)
-
-
-def _visible_parties(user, chunk: list[Seizure], shares: dict[int, int]) -> QuerySet[Party]:
+def _visible_parties(user, chunk: list[Seizure]) -> QuerySet[Party]:
     """One query for the chunk: the parties each seizure shows at its reader's level."""
-    by_level: dict[int | None, list[int]] = defaultdict(list)
-    for seizure in chunk:
-        level = _level(user, seizure, shares)
-        if level is not False:
-            by_level[level].append(seizure.pk)
-    # OR-ing querysets of one model merges their WHERE clauses: still one query.
-    parties = reduce(
-        operator.or_,
-        (
-            visible_pieces(Party.objects.filter(seizure_id__in=ids), level=level)
-            for level, ids in by_level.items()
-        ),
-        Party.objects.none(),
+    ids = [seizure.pk for seizure in chunk]
+    return visible_pieces_of_many(Party.objects.filter(seizure_id__in=ids), user=user).order_by(
+        "seizure_id", "id"
     )
-    return parties.order_by("seizure_id", "id")
 
 
 def _grouped(queryset: QuerySet) -> dict[int, list]:
@@ -122,7 +90,7 @@ def _distance(km: float | None) -> str:
     return "" if km is None else str(round(km))
 
 
-def _chunk_rows(user, chunk: list[Seizure], shares: dict[int, int]) -> Iterator[list[str]]:
+def _chunk_rows(user, chunk: list[Seizure]) -> Iterator[list[str]]:
     ids = [seizure.pk for seizure in chunk]
     containers = _grouped(Container.objects.filter(seizure_id__in=ids).only("seizure_id", "number"))
     items = _grouped(SeizedItem.objects.filter(seizure_id__in=ids).order_by("seizure_id", "id"))
@@ -131,7 +99,7 @@ def _chunk_rows(user, chunk: list[Seizure], shares: dict[int, int]) -> Iterator[
         .only("seizure_id", "sequence", "port_id")
         .order_by("seizure_id", "sequence")
     )
-    parties = _grouped(_visible_parties(user, chunk, shares))
+    parties = _grouped(_visible_parties(user, chunk))
     for s in chunk:
         yield [
             s.reference,
@@ -160,14 +128,13 @@ def _chunk_rows(user, chunk: list[Seizure], shares: dict[int, int]) -> Iterator[
 def seizure_rows(*, user, queryset: QuerySet[Seizure]) -> Iterator[list[str]]:
     """The header, then one row per seizure of ``queryset`` (already permission-filtered)."""
     yield header()
-    shares = share_levels(user=user)
     seizures = (
         queryset.select_related("unit", "port")
         .order_by("-occurred_at", "-id")
         .iterator(chunk_size=CHUNK_SIZE)
     )
     while chunk := list(islice(seizures, CHUNK_SIZE)):
-        yield from _chunk_rows(user, chunk, shares)
+        yield from _chunk_rows(user, chunk)
 
 
 def neutralise(cell: str) -> str:

@@ -4,10 +4,11 @@ What a user may not see does not exist for them: lists leave it out, detail look
 answer 404.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from casetracker.core import access
+from casetracker.core.choices import HandlingCode
 from casetracker.core.roles import Action, can
 
 from .models import Attachment, Seizure, SeizureShare
@@ -79,3 +80,24 @@ def visible_pieces(queryset: QuerySet, *, level: int | None) -> QuerySet:
     if level is FULL_VIEW:
         return queryset
     return queryset.filter(handling_code__gte=max(level, 1))
+
+
+def visible_pieces_of_many(queryset: QuerySet, *, user) -> QuerySet:
+    """``visible_pieces`` for pieces of many seizures at once (lists, exports).
+
+    One condition on the piece instead of a level per seizure, so a page or an export chunk
+    costs one query per kind of piece: every piece of the unit's own seizures; of a shared
+    one, those marked H1 or wider and at least at the active share's level.
+    """
+    if user.is_superuser:
+        return queryset
+    shared_at_or_below = SeizureShare.objects.filter(
+        seizure_id=OuterRef("seizure_id"),
+        unit_id=user.unit_id,
+        revoked_at__isnull=True,
+        handling_level__lte=OuterRef("handling_code"),
+    )
+    return queryset.filter(
+        Q(seizure__unit_id=user.unit_id)
+        | (Q(handling_code__gte=HandlingCode.H1) & Exists(shared_at_or_below))
+    )

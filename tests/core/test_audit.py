@@ -511,3 +511,11 @@ def test_behind_our_proxy_the_address_it_appended_is_recorded(
     )
 
     assert access_rows("view").get().remote_addr == "203.0.113.20"
+
+
+def test_audit_access_keeps_a_row_for_typed_text_with_a_nul_character(officer, seizure):
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.5")
+    request.user = officer
+    audit_access(request=request, obj=seizure, event="export", extra={"filters": {"q": "a\x00b"}})
+
+    assert access_rows("export").get().additional_data["filters"] == {"q": "a\ufffdb"}

@@ -322,6 +322,9 @@ _FUTURE = "2999-01-01T00:00:00+00:00"  # fixed, so test ids match across xdist w
         (("hs_code",), "08.03", ("hs_code",)),
         (("parties", 0, "name"), ["Frutas"], ("parties", 0, "name")),
         (("parties", 0, "country"), "XX", ("parties", 0, "country")),
+        # PostgreSQL refuses NUL in a query parameter: it must be a 400, not a 500.
+        (("parties", 0, "agency"), "Customs\x00", ("parties", 0, "agency")),
+        (("port",), "EC\x00YE", ("port",)),
         (("port_calls", 2, "role"), "loading", ("port_calls_all",)),
     ],
 )

@@ -437,3 +437,20 @@ def test_the_pages_link_to_the_exports_keeping_the_filters(client, officer, seiz
     assert f'href="{CSV_URL}?status=draft"'.encode() in body
     body = client.get(reverse("seizures:detail", kwargs={"public_id": seizure.public_id})).content
     assert f'href="{_pdf_url(seizure)}"'.encode() in body
+
+
+@pytest.mark.parametrize("query", [{"date_from": "31/02/2026"}, {"q": "MSC\x00U"}])
+def test_an_export_with_a_filter_it_cannot_read_is_refused_not_widened(client, officer, query):
+    f.log_seizure(officer)
+    client.force_login(officer)
+    response = client.get(CSV_URL, query)
+    assert response.status_code == 400
+    assert not access_rows_for_exports()
+
+
+def access_rows_for_exports():
+    return [
+        row
+        for row in LogEntry.objects.filter(action=LogEntry.Action.ACCESS)
+        if row.additional_data.get("event") == "export"
+    ]

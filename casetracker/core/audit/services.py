@@ -83,8 +83,11 @@ def _actor(request):
 
 
 def _json_safe(data: dict) -> dict:
-    # Callers pass UUIDs, dates, lazy strings: store them as JSON would show them.
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    # Callers pass UUIDs, dates, lazy strings: store them as JSON would show them. What
+    # people typed (filters, usernames) may hold a NUL, which PostgreSQL's jsonb refuses:
+    # it is kept visibly as U+FFFD rather than losing the whole audit row.
+    text = json.dumps(data, cls=DjangoJSONEncoder).replace("\\u0000", "\\ufffd")
+    return json.loads(text)
 
 
 def _write(*, request, actor, obj: Model | None, event: str, extra: dict | None, **fields):
