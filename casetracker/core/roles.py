@@ -48,7 +48,6 @@ ACTION_LABELS = {
 _CASEWORK = {
     Action.SEIZURE_VIEW,
     Action.SEIZURE_EXPORT,
-    Action.NOTE_ADD,
 }
 
 ROLE_ACTIONS: dict[str, set[str]] = {
@@ -58,6 +57,9 @@ ROLE_ACTIONS: dict[str, set[str]] = {
         Action.SEIZURE_EDIT,
         Action.SEIZURE_SUBMIT,
         Action.ATTACHMENT_ADD,
+        # Notes are written by the unit that owns the seizure; recipients answer through
+        # referrals (their outcomes), which come with the referral workflow.
+        Action.NOTE_ADD,
     },
     Role.SUPERVISOR: _CASEWORK
     | {
@@ -66,9 +68,10 @@ ROLE_ACTIONS: dict[str, set[str]] = {
         Action.SEIZURE_SUBMIT,
         Action.SEIZURE_SHARE,
         Action.ATTACHMENT_ADD,
+        Action.NOTE_ADD,
         Action.AUDIT_VIEW_UNIT,
     },
-    Role.INVESTIGATOR: _CASEWORK | {Action.REFERRAL_RESPOND, Action.ATTACHMENT_ADD},
+    Role.INVESTIGATOR: _CASEWORK | {Action.REFERRAL_RESPOND},
     Role.NCB_OFFICER: _CASEWORK | {Action.REFERRAL_RESPOND, Action.SEIZURE_SHARE},
     Role.CUSTODIAN: {Action.SEIZURE_VIEW, Action.EVIDENCE_CUSTODY},
     Role.EXAMINER: {Action.SEIZURE_VIEW, Action.FORENSIC_EXAMINE},

@@ -39,8 +39,8 @@ seizure.submit      x   x   .   .   .   .   .   x
 seizure.share       .   x   .   x   .   .   .   x
 seizure.view        x   x   x   x   x   x   .   x
 seizure.export      x   x   x   x   .   .   .   x
-note.add            x   x   x   x   .   .   .   x
-attachment.add      x   x   x   .   .   .   .   x
+note.add            x   x   .   .   .   .   .   x
+attachment.add      x   x   .   .   .   .   .   x
 audit.view_unit     .   x   .   .   .   .   .   x
 audit.view_all      .   .   .   .   .   .   .   x
 evaluation.view     .   .   .   .   .   .   x   x

@@ -22,6 +22,8 @@ SESSION_ENDED_MESSAGES = {
     "max": _("Your session reached its maximum length. Please log in again."),
     "idle": _("Your session ended after a period of inactivity. Please log in again."),
 }
+_NO_DEVICE_KEY = "casetracker_mfa_no_device"
+
 # Recording activity at most once a minute spares a session write on every request.
 _SEEN_RESOLUTION = 60
 
@@ -32,6 +34,10 @@ def _remember_login_time(sender, request, user, **kwargs):
         now = int(time.time())
         request.session[LOGIN_AT] = now
         request.session[SEEN_AT] = now
+        # Asked here once, while the login writes the session anyway, so that pages do not
+        # pay two device queries each (see MfaRequiredMiddleware._has_device).
+        if not user_has_device(user):
+            request.session[_NO_DEVICE_KEY] = True
 
 
 def _is_api(request) -> bool:
@@ -96,7 +102,7 @@ class MfaRequiredMiddleware:
             user.is_authenticated
             and not user.is_verified()
             and not self._is_open(request.path_info)
-            and (mfa_required(user) or user_has_device(user))
+            and (mfa_required(user) or self._has_device(request))
         ):
             if _is_api(request):
                 return JsonResponse(
@@ -110,6 +116,17 @@ class MfaRequiredMiddleware:
             step = "accounts:otp" if user_has_device(user) else "accounts:mfa_setup"
             return HttpResponseRedirect(reverse(step))
         return self.get_response(request)
+
+    @staticmethod
+    def _has_device(request) -> bool:
+        """Whether an optional-MFA user set up a device, asked once per session: the answer
+        costs two queries and only changes by setting one up, which verifies the session."""
+        if request.session.get(_NO_DEVICE_KEY):
+            return False
+        has_device = user_has_device(request.user)
+        if not has_device:
+            request.session[_NO_DEVICE_KEY] = True
+        return has_device
 
     def _is_open(self, path: str) -> bool:
         if self._open_paths is None:
