@@ -5,6 +5,7 @@ from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .accounts.services import account_unlock
 from .models import Agency, Port, Unit, User
@@ -71,7 +72,8 @@ class UserAdmin(DjangoUserAdmin):
             account_unlock(username=user.get_username())
         self.message_user(
             request,
-            _("Unlocked %(count)d account(s).") % {"count": len(queryset)},
+            ngettext("Unlocked %(count)d account.", "Unlocked %(count)d accounts.", len(queryset))
+            % {"count": len(queryset)},
             messages.SUCCESS,
         )
 
