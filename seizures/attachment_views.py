@@ -135,6 +135,9 @@ def attachment_download(request, public_id):
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def attachment_thumbnail(request, public_id):
+    # Not audited one by one: thumbnails are drawn by the seizure's page (or API record),
+    # whose view is audited with the pieces it showed, and their addresses are only known
+    # from there. The full file is audited on download.
     attachment = selectors.attachment_get(user=request.user, public_id=public_id)
     if not attachment.thumbnail:
         raise Http404

@@ -31,6 +31,7 @@ from PIL import Image, ImageOps
 
 from casetracker.core import access
 from casetracker.core.choices import HandlingCode
+from casetracker.core.roles import Action, can
 
 from .marking import marking_check
 from .models import Attachment, AttachmentKind, Seizure
@@ -315,7 +316,7 @@ def attachment_add(
     may_change = access.restrict(
         user, "seizures.change_seizure", Seizure.objects.filter(pk=seizure.pk)
     ).exists()
-    if not may_change:
+    if not may_change or not can(user, Action.ATTACHMENT_ADD):
         raise PermissionDenied
     name = _display_name(upload)
     try:

@@ -7,15 +7,16 @@ the field that caused it; nothing is saved, attachments included.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casetracker.core.choices import UnitKind
+from casetracker.core.audit.services import audit_access
 from casetracker.core.models import Port
+from casetracker.core.roles import Action, can
 
 from . import services
 from .choices import SeizureStatus
@@ -105,13 +106,9 @@ def _add_row_request(request) -> str | None:
     return name if name in PART_NAMES else None
 
 
-def _is_control_unit_member(user) -> bool:
-    return user.unit_id is not None and user.unit.kind in UnitKind.control_units()
-
-
 @login_required
 def seizure_create(request):
-    if not _is_control_unit_member(request.user):
+    if not can(request.user, Action.SEIZURE_LOG):
         return render(request, "seizures/_form_forbidden.html", status=403)
     unit_port = request.user.unit.port
     agencies = marking_agencies(request.user.unit)
@@ -161,6 +158,11 @@ def seizure_edit(request, public_id):
     # permission: saving replaces the parties wholesale, so a page built from a filtered
     # view (a recipient's) would delete the pieces it never showed.
     seizure = seizure_get(user=request.user, public_id=public_id, for_change=True)
+    if not can(request.user, Action.SEIZURE_EDIT):
+        raise PermissionDenied
+    # Opening the form shows every fact and party, as the detail page does.
+    if request.method != "POST":
+        audit_access(request=request, obj=seizure, event="view", extra={"page": "edit"})
     # The seizure's unit, not the editor's: an administrator corrects it for that unit.
     agencies = marking_agencies(seizure.unit)
     if request.method != "POST":

@@ -43,7 +43,7 @@ def _example(value: str):
 def port_matches(query: str, *, limit: int = 20) -> list[Port]:
     """Ports whose UN/LOCODE starts with, or whose name contains, what was typed."""
     query = (query or "").strip()
-    if len(query) < 2:
+    if len(query) < 2 or "\x00" in query:  # PostgreSQL refuses NUL in a parameter
         return []
     code = query.upper().replace(" ", "")
     found = Port.objects.filter(Q(locode__startswith=code[:5]) | Q(name__icontains=query))

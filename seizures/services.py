@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from geopy.distance import geodesic
 
 from casetracker.core import access
-from casetracker.core.choices import UnitKind
+from casetracker.core.roles import Action, can
 
 from .choices import PortCallRole
 from .models import Container, Party, PortCall, ReferenceCounter, SeizedItem, Seizure
@@ -176,10 +176,11 @@ def _validate(seizure: Seizure, parts: SeizureParts) -> dict[str, list]:
     return built
 
 
-def _check_unit(user) -> None:
-    unit = user.unit
-    if unit is None or unit.kind not in UnitKind.control_units():
-        raise ValidationError(_("Only members of a port or air cargo control unit log seizures."))
+def _require(user, action: str, message: str) -> None:
+    """The role must allow the action, whatever the unit's grants on the object say: a
+    custodian seconded to a port control unit does not rewrite its seizures."""
+    if not can(user, action):
+        raise PermissionDenied(message)
 
 
 @transaction.atomic
@@ -187,7 +188,11 @@ def seizure_log(
     *, user, fields: dict[str, Any], parts: SeizureParts, submit: bool = False
 ) -> Seizure:
     """Record a new seizure of the user's unit, with all its parts, as a draft or submitted."""
-    _check_unit(user)
+    _require(
+        user,
+        Action.SEIZURE_LOG,
+        _("Only officers and supervisors of a port or air cargo control unit log seizures."),
+    )
     seizure = Seizure(unit=user.unit, created_by=user, **fields)
     built = _validate(seizure, parts)
     _apply_distances(seizure, built["port_calls"])
@@ -208,9 +213,13 @@ def seizure_update(
 ) -> Seizure:
     """Change a seizure's facts; when ``parts`` is given its parts are replaced by them.
 
+    The caller has found the seizure through ``selectors.seizure_get(for_change=True)``;
+    here the role is checked as well.
+
     The reference number is fixed at logging and never changes, even if the date moves to
     another year, so what was sent on paper stays traceable.
     """
+    _require(user, Action.SEIZURE_EDIT, _("Your role does not allow correcting seizures."))
     seizure = Seizure.objects.select_for_update().get(pk=seizure.pk)
     for name, value in fields.items():
         if name not in SEIZURE_FIELDS:
@@ -262,6 +271,7 @@ def _as_dicts(queryset, names: Sequence[str]) -> list[dict[str, Any]]:
 @transaction.atomic
 def seizure_submit(*, user, seizure: Seizure) -> Seizure:
     """Send a draft out; it can no longer be withdrawn to draft."""
+    _require(user, Action.SEIZURE_SUBMIT, _("Your role does not allow submitting seizures."))
     seizure = Seizure.objects.select_for_update().get(pk=seizure.pk)
     if seizure.status != "draft":
         raise ValidationError(_("This seizure has already been submitted."))

@@ -20,7 +20,7 @@ urlpatterns = [
     path("<uuid:public_id>/notes/new/", note_views.note_create, name="note-add"),
     path("<uuid:public_id>/shares/new/", share_views.share_add, name="share-add"),
     path(
-        "<uuid:public_id>/shares/<str:unit_code>/take-back/",
+        "<uuid:public_id>/shares/<slug:unit_code>/take-back/",
         share_views.share_revoke,
         name="share-revoke",
     ),

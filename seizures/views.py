@@ -124,9 +124,13 @@ def detail_context(request, seizure: Seizure, **extra) -> dict:
         PortCall.objects.filter(seizure=seizure).select_related("port").order_by("sequence")
     )
     stops = route_diagram.stops_from_port_calls(port_calls)
-    can_change = access.restrict(
+    # The unit's grant on this seizure, then the role: both must allow each action.
+    unit_may_change = access.restrict(
         request.user, "seizures.change_seizure", Seizure.objects.filter(pk=seizure.pk)
     ).exists()
+    user = request.user
+    can_change = unit_may_change and can(user, Action.SEIZURE_EDIT)
+    may_attach = unit_may_change and can(user, Action.ATTACHMENT_ADD)
     items = list(seizure.items.all())
     for item in items:
         # 250.500 is stored; 250.5 is what was weighed.
@@ -148,9 +152,9 @@ def detail_context(request, seizure: Seizure, **extra) -> dict:
             by = received_share.shared_by
             # A share granted by the system (a referral rule) has no person behind it.
             received_share.by_name = (by.get_full_name() or by.username) if by else "—"
-    may_add_note = can_change and can(request.user, Action.NOTE_ADD)
-    may_share = can_change and can(request.user, Action.SEIZURE_SHARE)
-    agencies = marking_agencies(seizure.unit) if can_change else []
+    may_add_note = unit_may_change and can(user, Action.NOTE_ADD)
+    may_share = unit_may_change and can(user, Action.SEIZURE_SHARE)
+    agencies = marking_agencies(seizure.unit) if unit_may_change else []
     context = {
         "seizure": seizure,
         "full_view": full_view,
@@ -163,7 +167,7 @@ def detail_context(request, seizure: Seizure, **extra) -> dict:
             visible_pieces(seizure.notes.select_related("author", "agency"), level=level)
         ),
         "note_form": NoteForm(agencies=agencies) if may_add_note else None,
-        "attachment_form": _attachment_form(agencies) if can_change else None,
+        "attachment_form": _attachment_form(agencies) if may_attach else None,
         "may_share": may_share,
         "shares": (
             list(seizure.shares.filter(revoked_at__isnull=True).select_related("unit", "shared_by"))
@@ -180,7 +184,11 @@ def detail_context(request, seizure: Seizure, **extra) -> dict:
         "route_map": route_diagram.route_map_svg(stops),
         "total_distance": route_diagram.distance_label(seizure.total_distance_km),
         "can_change": can_change,
-        "can_submit": can_change and seizure.status == SeizureStatus.DRAFT,
+        "can_submit": (
+            unit_may_change
+            and can(user, Action.SEIZURE_SUBMIT)
+            and seizure.status == SeizureStatus.DRAFT
+        ),
         "attachments_template": _attachments_template(),
     }
     context.update(extra)

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.pagination import CursorPagination
 
+from casetracker.core.accounts.permissions import SignedInProperly
 from seizures.choices import (
     CommodityCategory,
     ConcealmentMethod,
@@ -133,7 +134,7 @@ class EvaluationApiFilter(EvaluationFilter):
 )
 class EvaluationSeizureViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = EvaluationSeizureSerializer
-    permission_classes = [permissions.IsAuthenticated, CanEvaluate]
+    permission_classes = [SignedInProperly, CanEvaluate]
     pagination_class = EvaluationPagination
     filterset_class = EvaluationApiFilter
 

@@ -14,12 +14,16 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIRequestFactory
+from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from casetracker.core.accounts.api import token_view
 from casetracker.core.accounts.middleware import LOGIN_AT, SEEN_AT
-from casetracker.core.accounts.services import account_unlock
+from casetracker.core.accounts.services import (
+    account_unlock,
+    totp_device_confirm,
+    totp_device_start,
+)
 from casetracker.core.choices import Role
 from casetracker.core.models import User
 from casetracker.settings import base as base_settings
@@ -359,3 +363,22 @@ def test_signed_in_api_clients_are_throttled_past_their_rate(client, officer, sm
     client.force_login(officer)
     statuses = [client.get("/api/v1/seizures/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_a_token_stops_working_when_its_officer_is_promoted_to_a_role_with_two_step_login(
+    officer,
+):
+    key = token_view(token_request()).data["token"]
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/seizures/").status_code == 200
+
+    officer.role = Role.SUPERVISOR
+    officer.save()
+    assert client.get("/api/v1/seizures/").status_code == 403
+
+
+def test_setting_up_an_authenticator_revokes_the_accounts_api_tokens(officer):
+    token_view(token_request())
+    device = totp_device_start(user=officer)
+    assert totp_device_confirm(device=device, token=code(device))
+    assert not Token.objects.filter(user=officer).exists()

@@ -1,5 +1,5 @@
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from casetracker.core.choices import Role, UnitKind
 from casetracker.core.models import Unit
@@ -47,5 +47,5 @@ def test_every_user_but_a_superuser_belongs_to_a_unit(db):
 
 
 def test_only_control_unit_members_log_seizures(investigator):
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         f.log_seizure(investigator)

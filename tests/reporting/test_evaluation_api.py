@@ -9,7 +9,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from casetracker.core.roles import mfa_required
 from casetracker.reporting.api import EvaluationPagination
+from tests.mfa import verified_login
 
 from .. import factories as f
 from .conftest import antwerp_heroin
@@ -19,6 +21,10 @@ URL = reverse("api-evaluation-seizure-list")
 
 def client_for(user) -> APIClient:
     client = APIClient()
+    if mfa_required(user):
+        # Accounts with two-step login use the API through their verified session only.
+        verified_login(client, user)
+        return client
     token, _created = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client

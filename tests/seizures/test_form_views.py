@@ -313,7 +313,7 @@ def test_only_control_unit_members_may_log_seizures(client, investigator):
     client.force_login(investigator)
     response = client.get(NEW)
     assert response.status_code == 403
-    assert b"Only control units log seizures" in response.content
+    assert b"Only control unit officers log seizures" in response.content
 
 
 def test_anonymous_people_are_sent_to_log_in(client, seizure):

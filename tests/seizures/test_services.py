@@ -2,11 +2,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
 from casetracker.core.choices import Role
+from seizures import services
 from seizures.models import Seizure
 from seizures.selectors import seizure_get, seizure_list
 
@@ -88,3 +89,17 @@ def test_an_evaluator_in_a_control_unit_sees_no_seizure_through_the_operational_
     assert list(seizure_list(user=evaluator)) == []
     with pytest.raises(Http404):
         seizure_get(user=evaluator, public_id=seizure.public_id)
+
+
+@pytest.mark.parametrize("role", [Role.CUSTODIAN, Role.EXAMINER, Role.INVESTIGATOR, Role.EVALUATOR])
+def test_members_of_a_control_unit_in_other_roles_cannot_log_correct_or_submit(officer, role):
+    draft = f.log_seizure(officer)
+    member = f.UserFactory(username=f"seconded-{role}", unit=officer.unit, role=role)
+    with pytest.raises(PermissionDenied):
+        f.log_seizure(member)
+    with pytest.raises(PermissionDenied):
+        services.seizure_update(user=member, seizure=draft, fields={"terminal": "Other"})
+    with pytest.raises(PermissionDenied):
+        services.seizure_submit(user=member, seizure=draft)
+    unchanged = Seizure.objects.get(pk=draft.pk)
+    assert (unchanged.terminal, unchanged.status) == ("Contecon", "draft")

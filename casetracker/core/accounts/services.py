@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
 from casetracker.core.roles import mfa_required
 
@@ -32,6 +33,8 @@ def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
         device.full_clean()
         device.save()
         TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+        # A token would let the account in on the password alone from now on.
+        Token.objects.filter(user=device.user).delete()
     return True
 
 
