@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -53,6 +54,11 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.year}: {self.last_number}"
+
+
+# Before this the date is a typo (0255 for 2025); time zones then also had offsets in
+# seconds that no date-time format in the API could carry.
+EARLIEST_SEIZURE = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class Seizure(models.Model):
@@ -121,6 +127,8 @@ class Seizure(models.Model):
         errors = {}
         if self.occurred_at and self.occurred_at > timezone.now() + timezone.timedelta(minutes=5):
             errors["occurred_at"] = _("A seizure cannot be dated in the future.")
+        elif self.occurred_at and self.occurred_at < EARLIEST_SEIZURE:
+            errors["occurred_at"] = _("A seizure dated before 1970 is surely a typing error.")
         if self.imo_number:
             self.imo_number = normalise_imo_number(self.imo_number)
         if errors:

@@ -103,3 +103,10 @@ def test_members_of_a_control_unit_in_other_roles_cannot_log_correct_or_submit(o
         services.seizure_submit(user=member, seizure=draft)
     unchanged = Seizure.objects.get(pk=draft.pk)
     assert (unchanged.terminal, unchanged.status) == ("Contecon", "draft")
+
+
+def test_it_refuses_a_date_before_1970_as_a_typing_error(officer):
+    with pytest.raises(ValidationError) as exc:
+        f.log_seizure(officer, occurred_at=dt.datetime(255, 9, 19, 9, 48, tzinfo=dt.UTC))
+    assert "occurred_at" in exc.value.message_dict
+    assert not Seizure.objects.exists()
