@@ -3,11 +3,8 @@
 Everything shown comes from ``evaluation.py``; this module only filters, pages and labels.
 """
 
-from types import SimpleNamespace
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
 from django.shortcuts import render
 from django.utils.formats import number_format
 from django.views.decorators.http import require_GET
@@ -22,7 +19,7 @@ from seizures.choices import (
     SeizureStatus,
     Substance,
 )
-from seizures.paging import decode_cursor, encode_cursor
+from seizures.paging import keyset_page
 from seizures.views import commodity_labels
 
 from . import evaluation
@@ -54,9 +51,10 @@ def seizure_list(request):
         request.GET or None, queryset=evaluation.evaluation_seizures(user=request.user)
     )
     queryset = cohort.qs
-    rows, newer_cursor, older_cursor = _keyset_page(
-        queryset, older=request.GET.get("older"), newer=request.GET.get("newer")
+    page = keyset_page(
+        queryset, older=request.GET.get("older"), newer=request.GET.get("newer"), size=PAGE_SIZE
     )
+    rows, newer_cursor, older_cursor = page.rows, page.newer_cursor, page.older_cursor
     return render(
         request,
         "reporting/seizures.html",
@@ -69,45 +67,6 @@ def seizure_list(request):
             "filtered": any(v for k, v in request.GET.items() if k not in ("older", "newer")),
         },
     )
-
-
-def _cursor(row: dict) -> str:
-    return encode_cursor(SimpleNamespace(occurred_at=row["occurred_at"], pk=row["id"]))
-
-
-def _keyset_page(queryset: QuerySet, *, older: str | None, newer: str | None):
-    """A page of rows and the cursors around it (see seizures/paging.py for why keyset).
-
-    The seizure list's paging works on model instances; these rows are dicts, so the same
-    cursors are applied here.
-    """
-    position = decode_cursor(older) or decode_cursor(newer)
-    going_back = position is not None and decode_cursor(older) is None
-    if position is None:
-        rows = list(queryset[: PAGE_SIZE + 1])
-        more = len(rows) > PAGE_SIZE
-        rows = rows[:PAGE_SIZE]
-        return rows, None, (_cursor(rows[-1]) if more else None)
-    stamp, pk = position
-    if going_back:
-        later = queryset.filter(
-            Q(occurred_at__gte=stamp), Q(occurred_at__gt=stamp) | Q(id__gt=pk)
-        ).order_by("occurred_at", "id")
-        rows = list(later[: PAGE_SIZE + 1])
-        more = len(rows) > PAGE_SIZE
-        rows = list(reversed(rows[:PAGE_SIZE]))
-        return (
-            rows,
-            _cursor(rows[0]) if more and rows else None,
-            _cursor(rows[-1]) if rows else None,
-        )
-    earlier = queryset.filter(
-        Q(occurred_at__lte=stamp), Q(occurred_at__lt=stamp) | Q(id__lt=pk)
-    ).order_by(*evaluation.ORDERING)
-    rows = list(earlier[: PAGE_SIZE + 1])
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    return rows, (_cursor(rows[0]) if rows else None), (_cursor(rows[-1]) if more else None)
 
 
 def _amount(value) -> str:

@@ -1,3 +1,4 @@
+import base64
 import datetime as dt
 import re
 import uuid
@@ -321,3 +322,15 @@ def test_it_accepts_the_last_day_of_the_calendar_as_an_end_date(officer_client, 
     response = officer_client.get(reverse("seizures:list"), {"date_to": "9999-12-31"})
     assert response.status_code == 200
     assert seizure.reference in response.content.decode()
+
+
+def test_paging_links_name_a_seizure_by_its_reference_never_its_database_id(
+    officer_client, officer
+):
+    seizures = _log_many(officer, 51)
+    body = officer_client.get(LIST_URL).content.decode().replace("&amp;", "&")
+    cursor = re.search(r'rel="next" href="[^"]*older=([^"&]+)', body).group(1)
+    position = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    last_shown = seizures[49]
+    assert position.endswith(f"|{last_shown.reference}")
+    assert f"|{last_shown.pk}" not in position
