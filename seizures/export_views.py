@@ -10,6 +10,7 @@ from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpRespo
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from casetracker.core import csv_stream
 from casetracker.core.audit.services import audit_access
 from casetracker.core.roles import Action, can
 
@@ -50,7 +51,7 @@ def seizure_list_csv(request):
     )
     rows = exports.seizure_rows(user=request.user, queryset=queryset)
     response = StreamingHttpResponse(
-        exports.csv_lines(rows), content_type="text/csv; charset=utf-8"
+        csv_stream.csv_lines(rows), content_type="text/csv; charset=utf-8"
     )
     filename = f"seizures-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

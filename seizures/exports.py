@@ -6,9 +6,8 @@ chunks, never with the number of rows. Parties go through ``selectors.visible_pi
 the level the reader sees each seizure, like every other path out of the app.
 """
 
-import csv
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from itertools import islice
 
 from django.db.models import QuerySet
@@ -22,7 +21,6 @@ from .selectors import visible_pieces_of_many
 CHUNK_SIZE = 1000
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 _SUBSTANCE_LABELS = dict(Substance.choices)
 _CATEGORY_LABELS = dict(CommodityCategory.choices)
@@ -135,23 +133,3 @@ def seizure_rows(*, user, queryset: QuerySet[Seizure]) -> Iterator[list[str]]:
     )
     while chunk := list(islice(seizures, CHUNK_SIZE)):
         yield from _chunk_rows(user, chunk)
-
-
-def neutralise(cell: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula: prefix an apostrophe."""
-    return f"'{cell}" if cell.startswith(_FORMULA_TRIGGERS) else cell
-
-
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer can feed a stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
-    """CSV text, one line at a time, UTF-8 BOM first so Excel reads the accents right."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    for row in rows:
-        yield writer.writerow([neutralise(str(cell)) for cell in row])

@@ -402,7 +402,7 @@ def test_the_trail_pages_back_in_time(client, administrator, settings, officer):
 
 
 def read_csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 def test_the_csv_export_keeps_the_filters(client, supervisor, officer):

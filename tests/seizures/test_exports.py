@@ -26,6 +26,7 @@ from django.utils import timezone
 from PIL import Image
 from reportlab.pdfbase import pdfmetrics
 
+from casetracker.core import csv_stream
 from casetracker.core.choices import HandlingCode, Role, UnitKind
 from seizures import export_views, exports, pdf, sharing
 from seizures.attachments import attachment_add
@@ -164,8 +165,8 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(client, offic
     assert cells["Declared goods"] == '\'=HYPERLINK("http://evil","x")'
     assert cells["Voyage"] == "'+1-2"
     for dangerous in ("-2+3", "@SUM(A1)", "\tcmd", "\rcmd"):
-        assert exports.neutralise(dangerous) == "'" + dangerous
-    assert exports.neutralise("Bananas - ripe") == "Bananas - ripe"
+        assert csv_stream.neutralise(dangerous) == "'" + dangerous
+    assert csv_stream.neutralise("Bananas - ripe") == "Bananas - ripe"
 
 
 def test_the_csv_keeps_accents_intact(client, officer):

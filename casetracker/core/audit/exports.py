@@ -1,6 +1,5 @@
 """The trail's rows as people read them: one description for the page and the CSV alike."""
 
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,8 +8,6 @@ from auditlog.models import LogEntry
 from django.utils.translation import gettext as _
 
 from .choices import AccessEvent
-
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -116,20 +113,3 @@ def csv_rows(entries: Iterable[LogEntry]) -> Iterator[list[str]]:
             "; ".join(row.changes),
             entry.cid or "",
         ]
-
-
-def neutralise(cell: str) -> str:
-    """A spreadsheet must not run what a user typed: a leading = + - @ starts a formula."""
-    return f"'{cell}" if cell.startswith(_FORMULA_TRIGGERS) else cell
-
-
-class _Echo:
-    # csv.writer wants a file; the streamed response wants the lines themselves.
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    for row in rows:
-        yield writer.writerow([neutralise(str(cell)) for cell in row])

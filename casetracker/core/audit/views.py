@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from casetracker.core import csv_stream
 from casetracker.core.roles import Action, can
 
 from . import exports, selectors
@@ -86,7 +87,7 @@ def trail_csv(request):
     )
     entries = queryset.order_by("-id").iterator(chunk_size=2000)
     response = StreamingHttpResponse(
-        exports.csv_lines(exports.csv_rows(entries)), content_type="text/csv; charset=utf-8"
+        csv_stream.csv_lines(exports.csv_rows(entries)), content_type="text/csv; charset=utf-8"
     )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
