@@ -45,7 +45,29 @@ def _start_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-class SeizureFilter(django_filters.FilterSet):
+class SeizureFilterMethods:
+    """Period, commodity and port filtering shared by the unit's list and the evaluators'.
+
+    Whole days are compared with the day's start so the query stays on the occurred_at
+    index.
+    """
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(occurred_at__gte=_start_of_day(value))
+
+    def filter_date_to(self, queryset, name, value):
+        if value >= dt.date.max:  # the day after it cannot be written down: no upper bound
+            return queryset
+        return queryset.filter(occurred_at__lt=_start_of_day(value + dt.timedelta(days=1)))
+
+    def filter_commodity(self, queryset, name, value: str):  # the hint types the API schema
+        return filter_commodity(queryset, value)
+
+    def filter_port(self, queryset, name, value):
+        return queryset.filter(port_id=value.strip().upper())
+
+
+class SeizureFilter(SeizureFilterMethods, django_filters.FilterSet):
     date_from = django_filters.DateFilter(
         label=_("From"),
         method="filter_date_from",
@@ -93,20 +115,6 @@ class SeizureFilter(django_filters.FilterSet):
 
     # Dates are whole days in the user's time zone; comparing with the day's start (rather
     # than occurred_at__date) keeps the query on the occurred_at index.
-    def filter_date_from(self, queryset, name, value):
-        return queryset.filter(occurred_at__gte=_start_of_day(value))
-
-    def filter_date_to(self, queryset, name, value):
-        if value >= dt.date.max:  # the day after it cannot be written down: no upper bound
-            return queryset
-        return queryset.filter(occurred_at__lt=_start_of_day(value + dt.timedelta(days=1)))
-
-    def filter_commodity(self, queryset, name, value):
-        return filter_commodity(queryset, value)
-
-    def filter_port(self, queryset, name, value):
-        return queryset.filter(port_id=value.strip().upper())
-
     def filter_search(self, queryset, name, value):
         """One box for the numbers an officer has at hand.
 

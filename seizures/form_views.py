@@ -106,6 +106,30 @@ def _add_row_request(request) -> str | None:
     return name if name in PART_NAMES else None
 
 
+def _save(request, page: SeizurePage, write):
+    """Run ``write`` (the service calls) and store the page's files in one transaction.
+
+    Returns the seizure, or None with every refusal put on the page next to its field;
+    then nothing is saved and files already written are removed again.
+    """
+    added: list = []
+    try:
+        with transaction.atomic():
+            seizure = write()
+            _add_attachments(user=request.user, seizure=seizure, page=page, added=added)
+    except services.SeizureInvalid as exc:
+        page.show_errors(exc)
+    except _AttachmentRefused as exc:
+        _forget_files(added)
+        page.form.add_error("files", exc.messages)
+    except ValidationError as exc:
+        _forget_files(added)
+        page.form.add_error(None, exc.messages)
+    else:
+        return seizure
+    return None
+
+
 @login_required
 def seizure_create(request):
     if not can(request.user, Action.SEIZURE_LOG):
@@ -122,33 +146,20 @@ def seizure_create(request):
 
     page = SeizurePage(request.POST, request.FILES, new=True, agencies=agencies)
     submit = "submit" in request.POST
-    added: list = []
-    if page.is_valid():
-        try:
-            with transaction.atomic():
-                seizure = services.seizure_log(
-                    user=request.user,
-                    fields=page.seizure_fields(),
-                    parts=page.parts(),
-                    submit=submit,
-                )
-                _add_attachments(user=request.user, seizure=seizure, page=page, added=added)
-        except services.SeizureInvalid as exc:
-            page.show_errors(exc)
-        except _AttachmentRefused as exc:
-            # The seizure was rolled back with the attachments; remove files already written.
-            _forget_files(added)
-            page.form.add_error("files", exc.messages)
-        except ValidationError as exc:
-            _forget_files(added)
-            page.form.add_error(None, exc.messages)
+    seizure = page.is_valid() and _save(
+        request,
+        page,
+        lambda: services.seizure_log(
+            user=request.user, fields=page.seizure_fields(), parts=page.parts(), submit=submit
+        ),
+    )
+    if seizure:
+        if submit:
+            text = _("Seizure %(reference)s was logged and submitted.")
         else:
-            if submit:
-                text = _("Seizure %(reference)s was logged and submitted.")
-            else:
-                text = _("Seizure %(reference)s was saved as a draft.")
-            messages.success(request, text % {"reference": seizure.reference})
-            return redirect("seizures:detail", public_id=seizure.public_id)
+            text = _("Seizure %(reference)s was saved as a draft.")
+        messages.success(request, text % {"reference": seizure.reference})
+        return redirect("seizures:detail", public_id=seizure.public_id)
     return _render(request, page, port=unit_port)
 
 
@@ -160,12 +171,11 @@ def seizure_edit(request, public_id):
     seizure = seizure_get(user=request.user, public_id=public_id, for_change=True)
     if not can(request.user, Action.SEIZURE_EDIT):
         raise PermissionDenied
-    # Opening the form shows every fact and party, as the detail page does.
-    if request.method != "POST":
-        audit_access(request=request, obj=seizure, event="view", extra={"page": "edit"})
     # The seizure's unit, not the editor's: an administrator corrects it for that unit.
     agencies = marking_agencies(seizure.unit)
     if request.method != "POST":
+        # Opening the form shows every fact and party, as the detail page does.
+        audit_access(request=request, obj=seizure, event="view", extra={"page": "edit"})
         initial, parts_initial = initial_from_seizure(seizure)
         page = SeizurePage(
             initial=initial, parts_initial=parts_initial, new=False, agencies=agencies
@@ -178,36 +188,22 @@ def seizure_edit(request, public_id):
 
     page = SeizurePage(request.POST, request.FILES, new=False, agencies=agencies)
     submit = "submit" in request.POST and seizure.status == SeizureStatus.DRAFT
-    added: list = []
-    if page.is_valid():
-        try:
-            with transaction.atomic():
-                # A separate name: on a rollback the page must show the stored seizure.
-                saved = services.seizure_update(
-                    user=request.user,
-                    seizure=seizure,
-                    fields=page.seizure_fields(),
-                    parts=page.parts(),
-                )
-                if submit:
-                    saved = services.seizure_submit(user=request.user, seizure=saved)
-                _add_attachments(user=request.user, seizure=saved, page=page, added=added)
-        except services.SeizureInvalid as exc:
-            page.show_errors(exc)
-        except _AttachmentRefused as exc:
-            # The seizure was rolled back with the attachments; remove files already written.
-            _forget_files(added)
-            page.form.add_error("files", exc.messages)
-        except ValidationError as exc:
-            _forget_files(added)
-            page.form.add_error(None, exc.messages)
+
+    def write():
+        saved = services.seizure_update(
+            user=request.user, seizure=seizure, fields=page.seizure_fields(), parts=page.parts()
+        )
+        return services.seizure_submit(user=request.user, seizure=saved) if submit else saved
+
+    # A separate name: on a rollback the page must show the stored seizure.
+    saved = page.is_valid() and _save(request, page, write)
+    if saved:
+        if submit:
+            text = _("Seizure %(reference)s was saved and submitted.")
         else:
-            if submit:
-                text = _("Seizure %(reference)s was saved and submitted.")
-            else:
-                text = _("Seizure %(reference)s was saved.")
-            messages.success(request, text % {"reference": saved.reference})
-            return redirect("seizures:detail", public_id=saved.public_id)
+            text = _("Seizure %(reference)s was saved.")
+        messages.success(request, text % {"reference": saved.reference})
+        return redirect("seizures:detail", public_id=saved.public_id)
     return _render(request, page, seizure=seizure, port=seizure.port)
 
 

@@ -7,8 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils.formats import number_format
 from django.views.decorators.http import require_GET
 
@@ -26,7 +24,6 @@ from .selectors import FULL_VIEW, handling_level, seizure_get, visible_pieces
 from .selectors import seizure_list as select_seizures
 
 PAGE_SIZE = 50
-ATTACHMENTS_TEMPLATE = "seizures/_attachments.html"
 
 _CATEGORY_LABELS = dict(CommodityCategory.choices)
 _SUBSTANCE_LABELS = dict(Substance.choices)
@@ -108,15 +105,6 @@ def seizure_list(request):
     )
 
 
-def _attachments_template() -> str | None:
-    # The photos partial belongs to the attachments feature; the detail page works without it.
-    try:
-        get_template(ATTACHMENTS_TEMPLATE)
-    except TemplateDoesNotExist:
-        return None
-    return ATTACHMENTS_TEMPLATE
-
-
 def detail_context(request, seizure: Seizure, **extra) -> dict:
     """Everything the detail page shows; other views that re-render the page (e.g. after a
     refused upload) build on it so the page never differs by how it was reached."""
@@ -189,7 +177,6 @@ def detail_context(request, seizure: Seizure, **extra) -> dict:
             and can(user, Action.SEIZURE_SUBMIT)
             and seizure.status == SeizureStatus.DRAFT
         ),
-        "attachments_template": _attachments_template(),
     }
     context.update(extra)
     return context

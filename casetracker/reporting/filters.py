@@ -4,11 +4,8 @@ The FilterSet narrows ``evaluation.evaluation_seizures``; it names only columns 
 already in the allow-list, so filtering cannot pull a personal field into the query.
 """
 
-import datetime as dt
-
 import django_filters
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from casetracker.core.choices import UnitKind
 from casetracker.core.models import Unit
 from seizures.choices import CommodityCategory, SeizureStatus, Substance
-from seizures.filters import filter_commodity
+from seizures.filters import SeizureFilterMethods
 
 
 def _country_choices() -> list[tuple[str, str]]:
@@ -49,11 +46,7 @@ class UnitCodeChoiceFilter(django_filters.ModelMultipleChoiceFilter):
         )
 
 
-def _start_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-class EvaluationFilter(django_filters.FilterSet):
+class EvaluationFilter(SeizureFilterMethods, django_filters.FilterSet):
     date_from = django_filters.DateFilter(
         label=_("From"), method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -87,19 +80,3 @@ class EvaluationFilter(django_filters.FilterSet):
 
     class Meta:
         fields = ["date_from", "date_to", "unit", "country", "commodity", "substance", "port"]
-
-    # Whole days in the user's time zone, compared with the day's start so the query stays
-    # on the occurred_at index (as on the seizure list).
-    def filter_date_from(self, queryset, name, value):
-        return queryset.filter(occurred_at__gte=_start_of_day(value))
-
-    def filter_date_to(self, queryset, name, value):
-        if value >= dt.date.max:
-            return queryset
-        return queryset.filter(occurred_at__lt=_start_of_day(value + dt.timedelta(days=1)))
-
-    def filter_commodity(self, queryset, name, value: str):
-        return filter_commodity(queryset, value)
-
-    def filter_port(self, queryset, name, value):
-        return queryset.filter(port_id=value.strip().upper())
