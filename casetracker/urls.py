@@ -15,6 +15,7 @@ urlpatterns = [
     path("audit/", include("casetracker.core.audit.urls")),
     path("evaluation/", include("casetracker.reporting.urls")),
     path("seizures/", include("seizures.urls")),
+    path("", include("referrals.urls")),
     path("api/v1/", include("casetracker.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),

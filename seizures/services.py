@@ -19,6 +19,7 @@ from casetracker.core.roles import Action, can
 
 from .choices import PortCallRole
 from .models import Container, Party, PortCall, ReferenceCounter, SeizedItem, Seizure
+from .signals import seizure_submitted
 
 # What the seizing unit's own group may do on its seizures.
 OWNER_PERMS = ["seizures.view_seizure", "seizures.change_seizure"]
@@ -204,6 +205,8 @@ def seizure_log(
     seizure.save()
     _save_parts(seizure, built)
     access.unit_grant(unit=user.unit, obj=seizure, perms=OWNER_PERMS)
+    if submit:
+        seizure_submitted.send(sender=Seizure, seizure=seizure, user=user)
     return seizure
 
 
@@ -277,4 +280,5 @@ def seizure_submit(*, user, seizure: Seizure) -> Seizure:
         raise ValidationError(_("This seizure has already been submitted."))
     seizure.submit()
     seizure.save(update_fields=["status", "submitted_at", "updated_at"])
+    seizure_submitted.send(sender=Seizure, seizure=seizure, user=user)
     return seizure

@@ -14,7 +14,7 @@ from casetracker.core import access
 from casetracker.core.audit.services import audit_access
 from casetracker.core.roles import Action, can
 
-from . import route_diagram
+from . import panels, route_diagram
 from .choices import SUBSTANCE_CATEGORY, CommodityCategory, QuantityUnit, SeizureStatus, Substance
 from .filters import SeizureFilter
 from .forms import NoteForm, ShareForm, marking_agencies
@@ -178,6 +178,7 @@ def detail_context(request, seizure: Seizure, **extra) -> dict:
             and seizure.status == SeizureStatus.DRAFT
         ),
     }
+    context["extra_panels"] = panels.render(request, seizure)
     context.update(extra)
     return context
 

@@ -21,6 +21,7 @@ class Action:
     AUDIT_VIEW_UNIT = "audit.view_unit"
     AUDIT_VIEW_ALL = "audit.view_all"
     EVALUATION_VIEW = "evaluation.view"
+    REFERRAL_SEND = "referral.send"
     REFERRAL_RESPOND = "referral.respond"
     EVIDENCE_CUSTODY = "evidence.custody"
     FORENSIC_EXAMINE = "forensic.examine"
@@ -39,7 +40,10 @@ ACTION_LABELS = {
     Action.AUDIT_VIEW_UNIT: _("See the unit's audit trail"),
     Action.AUDIT_VIEW_ALL: _("See the whole audit trail"),
     Action.EVALUATION_VIEW: _("See pseudonymised figures of all units"),
-    Action.REFERRAL_RESPOND: _("Acknowledge, accept or decline referrals"),
+    Action.REFERRAL_SEND: _("Refer a seizure of the unit by hand, or withdraw a referral"),
+    Action.REFERRAL_RESPOND: _(
+        "Acknowledge, accept or decline referrals to the unit; record the investigation"
+    ),
     Action.EVIDENCE_CUSTODY: _("Take evidence in and out of custody"),
     Action.FORENSIC_EXAMINE: _("Run forensic tasks and record results"),
     Action.ADMINISTER: _("Manage units, users, routing rules and deadlines"),
@@ -56,6 +60,7 @@ ROLE_ACTIONS: dict[str, set[str]] = {
         Action.SEIZURE_LOG,
         Action.SEIZURE_EDIT,
         Action.SEIZURE_SUBMIT,
+        Action.REFERRAL_SEND,
         Action.ATTACHMENT_ADD,
         # Notes are written by the unit that owns the seizure; recipients answer through
         # referrals (their outcomes), which come with the referral workflow.
@@ -67,6 +72,9 @@ ROLE_ACTIONS: dict[str, set[str]] = {
         Action.SEIZURE_EDIT,
         Action.SEIZURE_SUBMIT,
         Action.SEIZURE_SHARE,
+        Action.REFERRAL_SEND,
+        # A supervisor of an investigating unit or NCB answers for the unit, too.
+        Action.REFERRAL_RESPOND,
         Action.ATTACHMENT_ADD,
         Action.NOTE_ADD,
         Action.AUDIT_VIEW_UNIT,

@@ -7,4 +7,5 @@ With no environment the app runs embedded (SQLite, Celery eager); ``DATABASE_URL
 from .audit import *  # noqa: F403
 from .base import *  # noqa: F403
 from .celery import *  # noqa: F403
+from .referrals import *  # noqa: F403
 from .security import *  # noqa: F403

@@ -26,6 +26,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
             "attachments",
             "notes",
             "shares",
+            "referrals",
+            "routing_job",
         ],
     },
     "seizures.container",
@@ -40,11 +42,32 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "seizures.seizureuserobjectpermission",
     "guardian.groupobjectpermission",
     "guardian.userobjectpermission",
+    # Referrals: who may route where, every referral and each move of its life cycle. The
+    # deadline stamps change without anyone acting; the moves are recorded as events.
+    {"model": "referrals.recipient", "exclude_fields": ["rules", "referrals"]},
+    {"model": "referrals.routingrule", "m2m_fields": ["seizing_units"], "exclude_fields": []},
+    {
+        "model": "referrals.referral",
+        "exclude_fields": [
+            "events",
+            "notifications",
+            "ack_reminded_at",
+            "ack_escalated_at",
+            "respond_reminded_at",
+            "respond_escalated_at",
+            "link_nonce",
+        ],
+    },
+    "referrals.referralevent",
     # Organisations, people and their rights.
     # Reverse relations left out for the same reason.
     {"model": "core.port", "exclude_fields": ["units", "seizures"]},
     {"model": "core.agency", "exclude_fields": ["units"]},
-    {"model": "core.unit", "m2m_fields": ["agencies"], "exclude_fields": ["seizures", "members"]},
+    {
+        "model": "core.unit",
+        "m2m_fields": ["agencies"],
+        "exclude_fields": ["seizures", "members", "recipient"],
+    },
     {
         "model": "core.user",
         # A password hash is a secret even when hashed; last_login changes at every login,

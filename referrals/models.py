@@ -1,0 +1,581 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from casetracker.core.choices import HandlingCode, Role, UnitKind
+from casetracker.core.models import Unit
+from seizures.choices import (
+    SUBSTANCE_CATEGORY,
+    CommodityCategory,
+    QuantityUnit,
+    Substance,
+    allowed_units,
+)
+from seizures.models import Seizure
+
+from .choices import (
+    ClosingOutcome,
+    DeclineReason,
+    Origin,
+    RecipientKind,
+    ReferralStatus,
+    RouteRole,
+)
+
+# Units a referral can go to: those that take a seizure further. Control units log
+# seizures, labs and evaluators receive none.
+RECIPIENT_UNIT_KINDS = {
+    UnitKind.INVESTIGATING,
+    UnitKind.NCB,
+    UnitKind.PROSECUTION,
+    UnitKind.FIU,
+}
+# Roles that answer referrals addressed to their unit, and that receive its e-mails.
+RESPONDER_ROLES = {Role.INVESTIGATOR, Role.NCB_OFFICER, Role.SUPERVISOR}
+
+
+class Recipient(models.Model):
+    """Someone a seizure can be referred to.
+
+    A unit recipient works in the app (inbox, API); an external recipient, typically a
+    foreign counterpart, has no account and answers through a signed link sent by e-mail.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=RecipientKind.choices)
+    unit = models.OneToOneField(
+        Unit,
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recipient",
+    )
+    email = models.EmailField(
+        _("e-mail"),
+        blank=True,
+        help_text=_("Required for external contacts; for a unit, sent besides its members."),
+    )
+    country = CountryField(_("country"))
+    language = models.CharField(
+        _("language of e-mails"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["country", "name"]
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind=RecipientKind.UNIT) & Q(unit__isnull=False))
+                | (Q(kind=RecipientKind.EXTERNAL) & Q(unit__isnull=True) & ~Q(email="")),
+                name="recipient_unit_or_external_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country.code})"
+
+    @property
+    def is_external(self) -> bool:
+        return self.kind == RecipientKind.EXTERNAL
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind == RecipientKind.UNIT:
+            if not self.unit_id:
+                errors["unit"] = _("Choose the unit that receives the referrals.")
+            elif self.unit.kind not in RECIPIENT_UNIT_KINDS:
+                errors["unit"] = _(
+                    "Referrals go to investigating units, NCBs, prosecution offices and "
+                    "financial intelligence units."
+                )
+            elif self.country and self.unit.country != self.country:
+                errors["country"] = _("A unit recipient is in its unit's country.")
+            elif not self.email and not self.unit.email and not self.unit_has_responders():
+                errors["email"] = _(
+                    "Nobody would receive these referrals: the unit has no members who "
+                    "answer referrals and no contact e-mail. Give an e-mail address."
+                )
+        elif self.kind == RecipientKind.EXTERNAL:
+            if self.unit_id:
+                errors["unit"] = _("An external contact has no unit; choose the kind 'unit'.")
+            if not self.email:
+                errors["email"] = _("An external contact is reached by e-mail: give the address.")
+        if errors:
+            raise ValidationError(errors)
+
+    def unit_has_responders(self) -> bool:
+        return (
+            self.unit_id is not None
+            and self.unit.members.filter(is_active=True, role__in=RESPONDER_ROLES).exists()
+        )
+
+
+# Conversions to the unit thresholds are compared in, so "1 kg" matches 1 500 g.
+_TO_BASE = {
+    QuantityUnit.GRAM: ("mass", 0.001),
+    QuantityUnit.KILOGRAM: ("mass", 1),
+    QuantityUnit.TONNE: ("mass", 1000),
+    QuantityUnit.MILLILITRE: ("volume", 0.001),
+    QuantityUnit.LITRE: ("volume", 1),
+}
+
+
+def comparable(quantity, unit: str) -> tuple[str, float] | None:
+    """(dimension, amount in base unit) for comparing thresholds across g/kg/t and ml/l."""
+    dimension, factor = _TO_BASE.get(unit, (unit, 1))
+    return dimension, float(quantity) * factor
+
+
+class RoutingRule(models.Model):
+    """When a submitted seizure meets every condition set here, refer it to ``recipient``.
+
+    Empty conditions match everything; a rule without conditions refers every seizure.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    active = models.BooleanField(_("active"), default=True)
+    priority = models.PositiveSmallIntegerField(
+        _("order"), default=100, help_text=_("Rules are shown and explained in this order.")
+    )
+
+    commodities = models.JSONField(
+        _("commodities"), default=list, blank=True, help_text=_("Any of these; empty for any.")
+    )
+    substances = models.JSONField(
+        _("substances"), default=list, blank=True, help_text=_("Any of these; empty for any.")
+    )
+    min_quantity = models.DecimalField(
+        _("at least"),
+        max_digits=14,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("An item of the chosen commodities must weigh or count at least this."),
+    )
+    quantity_unit = models.CharField(
+        _("unit of the threshold"), max_length=10, choices=QuantityUnit.choices, blank=True
+    )
+    seizing_units = models.ManyToManyField(
+        Unit,
+        verbose_name=_("seizing units"),
+        blank=True,
+        related_name="+",
+        help_text=_("Any of these; empty for any."),
+    )
+    seizing_countries = CountryField(
+        _("seizing countries"), multiple=True, blank=True, help_text=_("Empty for any.")
+    )
+    route_countries = CountryField(
+        _("countries on the route"),
+        multiple=True,
+        blank=True,
+        help_text=_("One of these must be on the route where chosen below; empty for any."),
+    )
+    route_role = models.CharField(
+        _("where on the route"), max_length=12, choices=RouteRole.choices, default=RouteRole.ANY
+    )
+    foreign_on_route = models.BooleanField(
+        _("a foreign country is on the route"),
+        default=False,
+        help_text=_("Match only when the route touches a country other than the seizing one."),
+    )
+
+    recipient = models.ForeignKey(
+        Recipient, verbose_name=_("refer to"), on_delete=models.PROTECT, related_name="rules"
+    )
+    handling_code = models.PositiveSmallIntegerField(
+        _("handling code"),
+        choices=[(c.value, c.label) for c in HandlingCode if c != HandlingCode.H0],
+        default=HandlingCode.H1,
+    )
+    ack_hours = models.PositiveIntegerField(
+        _("hours to acknowledge"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 90)],
+    )
+    respond_days = models.PositiveIntegerField(
+        _("days to answer"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Days from sending until the recipient accepts or declines."),
+    )
+
+    class Meta:
+        ordering = ["priority", "id"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        """Refuse rules that could never match, so nobody waits for referrals that never come."""
+        errors: dict[str, list] = {}
+
+        def add(field, message):
+            errors.setdefault(field, []).append(message)
+
+        known_categories = set(CommodityCategory.values)
+        known_substances = set(Substance.values) - {""}
+        commodities = self.commodities or []
+        substances = self.substances or []
+        if not isinstance(commodities, list) or set(commodities) - known_categories:
+            add("commodities", _("Choose commodities from the list."))
+        if not isinstance(substances, list) or set(substances) - known_substances:
+            add("substances", _("Choose substances from the list."))
+        elif commodities and any(SUBSTANCE_CATEGORY[s] not in commodities for s in substances):
+            add(
+                "substances",
+                _("A chosen substance belongs to none of the chosen commodities: never matches."),
+            )
+        if self.min_quantity is not None:
+            if self.min_quantity <= 0:
+                add("min_quantity", _("A threshold must be more than zero."))
+            if not self.quantity_unit:
+                add("quantity_unit", _("Give the unit the threshold is in."))
+            elif commodities and isinstance(commodities, list) and "commodities" not in errors:
+                fitting = self._threshold_fits(commodities, substances)
+                if not fitting:
+                    add(
+                        "quantity_unit",
+                        _("None of the chosen commodities is measured in this unit."),
+                    )
+        elif self.quantity_unit:
+            add("min_quantity", _("Give the threshold, or clear its unit."))
+        if self.ack_hours and self.respond_days and self.ack_hours > self.respond_days * 24:
+            add("ack_hours", _("Acknowledging cannot be due after the answer is due."))
+        if self.recipient_id and not self.recipient.active:
+            add("recipient", _("This recipient is inactive: the rule would refer to nobody."))
+        if self.handling_code == HandlingCode.H0:
+            add("handling_code", _("H0 pieces never leave the unit: share at H1, H2 or H3."))
+        seizing = {str(c) for c in self.seizing_countries or []}
+        route = {str(c) for c in self.route_countries or []}
+        if self.foreign_on_route and seizing and route and route <= seizing and len(seizing) == 1:
+            add(
+                "foreign_on_route",
+                _(
+                    "The only countries allowed on the route are the seizing one: a foreign "
+                    "country can never be on it."
+                ),
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def _threshold_fits(self, commodities, substances) -> bool:
+        for category in commodities:
+            candidates = [s for s in substances if SUBSTANCE_CATEGORY.get(s) == category] or [""]
+            for substance in candidates:
+                units = allowed_units(category, substance)
+                if self.quantity_unit in units or _same_dimension(self.quantity_unit, units):
+                    return True
+        return False
+
+    def validate_seizing_units(self, units) -> None:
+        """The M2M is saved after the rule; forms and the admin call this with the chosen units."""
+        seizing = {str(c) for c in self.seizing_countries or []}
+        if seizing and units and not any(str(unit.country) in seizing for unit in units):
+            raise ValidationError(
+                {
+                    "seizing_units": _(
+                        "None of the chosen units is in a chosen seizing country: never matches."
+                    )
+                }
+            )
+
+
+def _same_dimension(unit: str, units) -> bool:
+    dimension = _TO_BASE.get(unit, (unit, 1))[0]
+    return any(_TO_BASE.get(other, (other, 1))[0] == dimension for other in units)
+
+
+class Referral(ConcurrentTransitionMixin, models.Model):
+    """A seizure handed to one recipient, with what they may see and by when they answer.
+
+    The life cycle is declared here once (django-fsm, protected): the services check who
+    may move it and record every move as a ``ReferralEvent``. Saving checks that the state
+    in the database is still the one the move started from (ConcurrentTransitionMixin), so
+    two people answering at once cannot both win.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    seizure = models.ForeignKey(
+        Seizure, verbose_name=_("seizure"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    recipient = models.ForeignKey(
+        Recipient, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    status = FSMField(
+        _("status"), default=ReferralStatus.SENT, choices=ReferralStatus.choices, protected=True
+    )
+    handling_code = models.PositiveSmallIntegerField(
+        _("handling code"),
+        choices=[(c.value, c.label) for c in HandlingCode if c != HandlingCode.H0],
+    )
+    origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices)
+    # Why it went here: the rules that matched and what in the seizure matched them,
+    # stored as data and worded when shown (see explain.py), so it reads in every language.
+    reasons = models.JSONField(_("why routed here"), default=list, blank=True)
+    message = models.TextField(_("message to the recipient"), blank=True, max_length=4000)
+
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("sent"))
+    ack_due_at = models.DateTimeField(_("acknowledge by"))
+    respond_due_at = models.DateTimeField(_("answer by"))
+    # When the deadline task reminds and escalates (reminders at three quarters of the time).
+    ack_remind_at = models.DateTimeField(editable=False)
+    respond_remind_at = models.DateTimeField(editable=False)
+    ack_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ack_escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    respond_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    respond_escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("accepted or declined"), null=True, blank=True)
+    decline_reason = models.CharField(
+        _("reason for declining"), max_length=30, choices=DeclineReason.choices, blank=True
+    )
+    decline_text = models.TextField(_("explanation"), blank=True, max_length=4000)
+    case_number = models.CharField(_("recipient's case number"), max_length=80, blank=True)
+    investigating_at = models.DateTimeField(_("investigation opened"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=30, choices=ClosingOutcome.choices, blank=True
+    )
+    outcome_text = models.TextField(_("outcome details"), blank=True, max_length=4000)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdraw_reason = models.TextField(_("why withdrawn"), blank=True, max_length=4000)
+
+    # External recipients answer through a signed link carrying this nonce; a new nonce
+    # (on withdrawal, or when the sender sends a fresh link) voids every earlier link.
+    link_nonce = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    class Meta:
+        ordering = ["respond_due_at", "id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seizure", "recipient"], name="one_referral_per_seizure_and_recipient"
+            )
+        ]
+        indexes = [
+            # The inbox: a recipient's referrals by the next deadline.
+            models.Index(fields=["recipient", "status", "ack_due_at"], name="referral_inbox"),
+            # The deadline task's four questions ("remind or escalate what is due now?").
+            models.Index(
+                fields=["ack_remind_at"],
+                name="referral_ack_remind",
+                condition=Q(status="sent", ack_reminded_at__isnull=True),
+            ),
+            models.Index(
+                fields=["ack_due_at"],
+                name="referral_ack_overdue",
+                condition=Q(status="sent", ack_escalated_at__isnull=True),
+            ),
+            models.Index(
+                fields=["respond_remind_at"],
+                name="referral_respond_remind",
+                condition=Q(status__in=["sent", "acknowledged"], respond_reminded_at__isnull=True),
+            ),
+            models.Index(
+                fields=["respond_due_at"],
+                name="referral_respond_overdue",
+                condition=Q(status__in=["sent", "acknowledged"], respond_escalated_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seizure.reference} → {self.recipient.name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in ReferralStatus.open_states()
+
+    @property
+    def next_deadline(self):
+        """The deadline the recipient should mind now, or None when none is pending."""
+        if self.status == ReferralStatus.SENT:
+            return self.ack_due_at
+        if self.status == ReferralStatus.ACKNOWLEDGED:
+            return self.respond_due_at
+        return None
+
+    # The life cycle. Guards on who may move it live in lifecycle.py; these only say which
+    # moves exist and stamp their dates.
+    @transition(field=status, source=ReferralStatus.SENT, target=ReferralStatus.ACKNOWLEDGED)
+    def acknowledge(self, *, at) -> None:
+        self.acknowledged_at = at
+
+    @transition(field=status, source=ReferralStatus.ACKNOWLEDGED, target=ReferralStatus.ACCEPTED)
+    def accept(self, *, at) -> None:
+        self.decided_at = at
+
+    @transition(field=status, source=ReferralStatus.ACKNOWLEDGED, target=ReferralStatus.DECLINED)
+    def decline(self, *, at, reason: str, text: str) -> None:
+        self.decided_at = at
+        self.decline_reason = reason
+        self.decline_text = text
+
+    @transition(field=status, source=ReferralStatus.ACCEPTED, target=ReferralStatus.INVESTIGATING)
+    def open_investigation(self, *, at, case_number: str) -> None:
+        self.investigating_at = at
+        self.case_number = case_number
+
+    @transition(
+        field=status,
+        source=[ReferralStatus.ACCEPTED, ReferralStatus.INVESTIGATING],
+        target=ReferralStatus.CLOSED,
+    )
+    def close(self, *, at, outcome: str, text: str) -> None:
+        self.closed_at = at
+        self.outcome = outcome
+        self.outcome_text = text
+
+    @transition(
+        field=status,
+        source=[
+            ReferralStatus.SENT,
+            ReferralStatus.ACKNOWLEDGED,
+            ReferralStatus.ACCEPTED,
+            ReferralStatus.INVESTIGATING,
+        ],
+        target=ReferralStatus.WITHDRAWN,
+    )
+    def withdraw(self, *, at, reason: str) -> None:
+        self.withdrawn_at = at
+        self.withdraw_reason = reason
+        self.link_nonce = uuid.uuid4()
+
+
+class ReferralEvent(models.Model):
+    """One move of a referral: from which state to which, who moved it, when, and why."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=ReferralStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=ReferralStatus.choices)
+    at = models.DateTimeField(_("when"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Set when an external recipient moved it through the response link (no account).
+    by_external = models.BooleanField(_("through the response link"), default=False)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("referral event")
+        verbose_name_plural = _("referral events")
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class RoutingJob(models.Model):
+    """The outbox row for routing one submitted seizure.
+
+    Written in the same transaction as the submission, so the work survives a broker that
+    is down: the task is sent after commit, and the sweeper re-sends jobs not done in time.
+    Routing marks the job done in the transaction that creates the referrals.
+    """
+
+    seizure = models.OneToOneField(Seizure, on_delete=models.CASCADE, related_name="routing_job")
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    enqueue_count = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+    referrals_created = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("routing job")
+        verbose_name_plural = _("routing jobs")
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="routing_job_pending", condition=Q(done_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"routing {self.seizure_id} ({'done' if self.done_at else 'pending'})"
+
+
+class Notification(models.Model):
+    """One message about one referral event to one person or address: the in-app inbox
+    entry and, with an address, the e-mail's outbox row.
+
+    Unique per referral, event key and addressee, so a reminder or an escalation is never
+    sent twice however often the deadline task or a redelivered task runs.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(max_length=60)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="referral_notifications",
+    )
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=8, default="en")
+    subject = models.CharField(max_length=250)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "key", "user"],
+                condition=Q(user__isnull=False),
+                name="one_notification_per_user_and_event",
+            ),
+            models.UniqueConstraint(
+                fields=["referral", "key", "email"],
+                condition=Q(user__isnull=True),
+                name="one_notification_per_address_and_event",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="notification_unsent",
+                condition=Q(sent_at__isnull=True) & ~Q(email=""),
+            ),
+            models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,0 +1,357 @@
+"""Every write to a referral: sending (by the rules or by hand) and each move of its life
+cycle. Views, the API and the external response link all call these.
+
+Who may move which step:
+- acknowledge, accept, decline, open the investigation, close: a member of the recipient
+  unit whose role answers referrals, or the external recipient through the signed link;
+- send by hand and withdraw: an officer or supervisor of the unit that logged the seizure.
+
+Every move is a django-fsm transition (out-of-order moves are refused by the machine
+itself) and leaves a ``ReferralEvent`` with who and when. Declining and withdrawing take
+the recipient unit's access to the seizure away.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import TransitionNotAllowed, can_proceed
+
+from casetracker.core.choices import HandlingCode
+from casetracker.core.roles import Action, can
+from seizures.choices import SeizureStatus
+from seizures.models import Seizure
+from seizures.sharing import seizure_share, seizure_unshare
+
+from . import notifications
+from .choices import ClosingOutcome, DeclineReason, Origin, ReferralStatus
+from .models import Recipient, Referral, ReferralEvent
+from .routing import Decision, abroad_floor, deadlines
+
+
+@dataclass(frozen=True)
+class ExternalActor:
+    """The holder of a valid response link: acts on that one referral, nothing else."""
+
+    referral_id: int
+
+
+def _check_contact(recipient: Recipient) -> None:
+    if not notifications.responders(recipient):
+        raise ValidationError(
+            _(
+                "%(name)s cannot be reached: no member answers referrals and no e-mail "
+                "address is known. Ask an administrator to add a contact."
+            )
+            % {"name": recipient.name}
+        )
+
+
+def referral_send(
+    *,
+    seizure: Seizure,
+    recipient: Recipient,
+    handling_code: int,
+    ack_hours: int,
+    respond_days: int,
+    origin: str,
+    reasons: list[dict],
+    by=None,
+    message: str = "",
+) -> Referral:
+    """Create the referral, open the seizure to the recipient unit, tell the recipient.
+
+    Runs inside the caller's transaction (routing or a hand-made referral); the e-mails
+    leave after commit.
+    """
+    if seizure.status != SeizureStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted seizure can be referred."))
+    if not recipient.active:
+        raise ValidationError(_("This recipient is inactive."))
+    if handling_code not in (HandlingCode.H1, HandlingCode.H2, HandlingCode.H3):
+        raise ValidationError({"handling_code": _("Refer at H1, H2 or H3.")})
+    _check_contact(recipient)
+    now = timezone.now()
+    referral = Referral(
+        seizure=seizure,
+        recipient=recipient,
+        handling_code=handling_code,
+        origin=origin,
+        reasons=reasons,
+        message=message,
+        sent_by=by,
+        **deadlines(sent_at=now, ack_hours=ack_hours, respond_days=respond_days),
+    )
+    referral.full_clean(exclude=["seizure", "recipient", "sent_by", "status"])
+    referral.save()
+    ReferralEvent.objects.create(
+        referral=referral,
+        from_status="",
+        to_status=ReferralStatus.SENT,
+        at=now,
+        by=by,
+        details={"handling_code": handling_code, "origin": origin},
+    )
+    if recipient.unit_id:
+        seizure_share(seizure=seizure, unit=recipient.unit, handling_level=handling_code, by=by)
+    notifications.notify(
+        referral=referral,
+        key="sent",
+        template="sent",
+        addressees=notifications.responders(recipient),
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_add(
+    *,
+    user,
+    seizure: Seizure,
+    recipient: Recipient,
+    handling_code: int,
+    ack_hours: int,
+    respond_days: int,
+    message: str = "",
+) -> Referral:
+    """A referral made by hand by the seizing unit (besides, or instead of, the rules)."""
+    _require_sender(user, seizure)
+    seizure = Seizure.objects.select_for_update().select_related("unit").get(pk=seizure.pk)
+    if Referral.objects.filter(seizure=seizure, recipient=recipient).exists():
+        raise ValidationError(
+            {"recipient": _("This seizure has already been referred to this recipient.")}
+        )
+    errors = {}
+    if not 1 <= ack_hours <= 24 * 90:
+        errors["ack_hours"] = _("Between 1 hour and 90 days.")
+    if not 1 <= respond_days <= 365:
+        errors["respond_days"] = _("Between 1 and 365 days.")
+    elif ack_hours > respond_days * 24:
+        errors["ack_hours"] = _("Acknowledging cannot be due after the answer is due.")
+    if errors:
+        raise ValidationError(errors)
+    decision = Decision(
+        recipient=recipient,
+        handling_code=handling_code,
+        reasons=[{"kind": "manual", "by": user.get_full_name() or user.username}],
+    )
+    abroad_floor(decision, seizing_country=str(seizure.unit.country))
+    try:
+        with transaction.atomic():
+            return referral_send(
+                seizure=seizure,
+                recipient=recipient,
+                handling_code=decision.handling_code,
+                ack_hours=ack_hours,
+                respond_days=respond_days,
+                origin=Origin.MANUAL,
+                reasons=decision.reasons,
+                by=user,
+                message=message,
+            )
+    except IntegrityError:
+        # The rules referred it to the same recipient a moment ago.
+        raise ValidationError(
+            {"recipient": _("This seizure has already been referred to this recipient.")}
+        ) from None
+
+
+def _require_sender(user, seizure: Seizure) -> None:
+    if not can(user, Action.REFERRAL_SEND) or (
+        not user.is_superuser and user.unit_id != seizure.unit_id
+    ):
+        raise PermissionDenied(_("Only the unit that logged the seizure refers or withdraws it."))
+
+
+def _require_responder(actor, referral: Referral) -> None:
+    if isinstance(actor, ExternalActor):
+        if actor.referral_id == referral.pk and referral.recipient.is_external:
+            return
+    elif (
+        can(actor, Action.REFERRAL_RESPOND)
+        and referral.recipient.unit_id is not None
+        and actor.unit_id == referral.recipient.unit_id
+    ):
+        return
+    raise PermissionDenied(_("Only the recipient answers this referral."))
+
+
+def _locked(referral: Referral) -> Referral:
+    return (
+        Referral.objects.select_for_update()
+        .select_related("seizure", "seizure__unit", "recipient", "recipient__unit")
+        .get(pk=referral.pk)
+    )
+
+
+def _move(referral: Referral, transition: str, *, actor, details=None, **kwargs) -> Referral:
+    """Run one declared transition and record it; refuse it when out of order."""
+    method = getattr(referral, transition)
+    if not can_proceed(method):
+        raise ValidationError(
+            _("A referral that is %(status)s cannot be %(action)s.")
+            % {"status": referral.get_status_display().lower(), "action": _ACTION_WORDS[transition]}
+        )
+    now = timezone.now()
+    before = referral.status
+    try:
+        method(at=now, **kwargs)
+    except TransitionNotAllowed:  # pragma: no cover - can_proceed said yes
+        raise ValidationError(_("This step is not possible now.")) from None
+    referral.save()
+    external = isinstance(actor, ExternalActor)
+    ReferralEvent.objects.create(
+        referral=referral,
+        from_status=before,
+        to_status=referral.status,
+        at=now,
+        by=None if external else actor,
+        by_external=external,
+        details=details or {},
+    )
+    return referral
+
+
+_ACTION_WORDS = {
+    "acknowledge": gettext_lazy("acknowledged"),
+    "accept": gettext_lazy("accepted"),
+    "decline": gettext_lazy("declined"),
+    "open_investigation": gettext_lazy("put under investigation"),
+    "close": gettext_lazy("closed"),
+    "withdraw": gettext_lazy("withdrawn"),
+}
+
+
+@transaction.atomic
+def referral_acknowledge(*, actor, referral: Referral) -> Referral:
+    referral = _locked(referral)
+    _require_responder(actor, referral)
+    return _move(referral, "acknowledge", actor=actor)
+
+
+@transaction.atomic
+def referral_accept(*, actor, referral: Referral) -> Referral:
+    """Accept; a referral not yet acknowledged is acknowledged on the way (one click)."""
+    referral = _locked(referral)
+    _require_responder(actor, referral)
+    if referral.status == ReferralStatus.SENT:
+        _move(referral, "acknowledge", actor=actor)
+    return _move(referral, "accept", actor=actor)
+
+
+@transaction.atomic
+def referral_decline(*, actor, referral: Referral, reason: str, text: str = "") -> Referral:
+    """Decline with a reason from the list (and words when it is 'other'); the recipient
+    unit loses access to the seizure."""
+    referral = _locked(referral)
+    _require_responder(actor, referral)
+    if reason not in DeclineReason.values:
+        raise ValidationError({"reason": _("Choose a reason from the list.")})
+    text = (text or "").strip()
+    if reason == DeclineReason.OTHER and not text:
+        raise ValidationError({"text": _("Say why, when the reason is 'other'.")})
+    if referral.status == ReferralStatus.SENT:
+        _move(referral, "acknowledge", actor=actor)
+    _move(referral, "decline", actor=actor, reason=reason, text=text, details={"reason": reason})
+    _revoke_access(referral, by=None if isinstance(actor, ExternalActor) else actor)
+    notifications.notify(
+        referral=referral,
+        key="declined",
+        template="declined",
+        addressees=_senders(referral),
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_open_investigation(*, actor, referral: Referral, case_number: str) -> Referral:
+    referral = _locked(referral)
+    _require_responder(actor, referral)
+    case_number = (case_number or "").strip()
+    if not case_number:
+        raise ValidationError({"case_number": _("Give your case number.")})
+    if len(case_number) > 80:
+        raise ValidationError({"case_number": _("At most 80 characters.")})
+    return _move(
+        referral,
+        "open_investigation",
+        actor=actor,
+        case_number=case_number,
+        details={"case_number": case_number},
+    )
+
+
+@transaction.atomic
+def referral_close(*, actor, referral: Referral, outcome: str, text: str = "") -> Referral:
+    referral = _locked(referral)
+    _require_responder(actor, referral)
+    if outcome not in ClosingOutcome.values:
+        raise ValidationError({"outcome": _("Choose an outcome from the list.")})
+    text = (text or "").strip()
+    if outcome == ClosingOutcome.OTHER and not text:
+        raise ValidationError({"text": _("Describe the outcome when it is 'other'.")})
+    return _move(
+        referral, "close", actor=actor, outcome=outcome, text=text, details={"outcome": outcome}
+    )
+
+
+@transaction.atomic
+def referral_withdraw(*, user, referral: Referral, reason: str) -> Referral:
+    """The sender takes the referral back: the recipient loses access and is told."""
+    referral = _locked(referral)
+    _require_sender(user, referral.seizure)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the referral is withdrawn.")})
+    _move(referral, "withdraw", actor=user, reason=reason)
+    _revoke_access(referral, by=user)
+    notifications.notify(
+        referral=referral,
+        key="withdrawn",
+        template="withdrawn",
+        addressees=notifications.responders(referral.recipient),
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_new_link(*, user, referral: Referral) -> Referral:
+    """Void the external recipient's links and send a fresh one (a lost or leaked link)."""
+    referral = _locked(referral)
+    _require_sender(user, referral.seizure)
+    if not referral.recipient.is_external:
+        raise ValidationError(_("Only external recipients answer through a link."))
+    if not referral.is_open:
+        raise ValidationError(_("This referral is no longer open."))
+    referral.link_nonce = uuid.uuid4()
+    referral.save(update_fields=["link_nonce"])
+    sent = referral.notifications.filter(key__startswith="link:").count()
+    notifications.notify(
+        referral=referral,
+        key=f"link:{sent + 1}",
+        template="new_link",
+        addressees=notifications.responders(referral.recipient),
+    )
+    return referral
+
+
+def _revoke_access(referral: Referral, *, by) -> None:
+    if referral.recipient.unit_id:
+        seizure_unshare(seizure=referral.seizure, unit=referral.recipient.unit, by=by)
+
+
+def _senders(referral: Referral) -> list[notifications.Addressee]:
+    """The seizing unit's supervisors and the officer who logged it."""
+    seizure = referral.seizure
+    people = notifications.supervisors(seizure.unit)
+    creator = seizure.created_by
+    if creator.is_active:
+        people.append(notifications.Addressee(creator, creator.email, settings.LANGUAGE_CODE[:2]))
+    return people

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import dossier_views, external_views, views
+
+app_name = "referrals"
+urlpatterns = [
+    # The recipient unit's inbox and each referral's page (sender and recipient).
+    path("referrals/", views.inbox, name="inbox"),
+    path("referrals/<uuid:public_id>/", views.referral_detail, name="detail"),
+    path("referrals/<uuid:public_id>/dossier.pdf", dossier_views.referral_dossier, name="dossier"),
+    # One POST route per move of the life cycle.
+    path("referrals/<uuid:public_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("referrals/<uuid:public_id>/accept/", views.accept, name="accept"),
+    path("referrals/<uuid:public_id>/decline/", views.decline, name="decline"),
+    path("referrals/<uuid:public_id>/investigate/", views.investigate, name="investigate"),
+    path("referrals/<uuid:public_id>/close/", views.close, name="close"),
+    path("referrals/<uuid:public_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("referrals/<uuid:public_id>/new-link/", views.new_link, name="new-link"),
+    # Referring a seizure by hand, from the seizure's page.
+    path("seizures/<uuid:public_id>/refer/", views.referral_add, name="add"),
+    # The external recipient's signed link: no account, this one referral only.
+    path("r/<str:token>/", external_views.respond, name="respond"),
+    path("r/<str:token>/dossier.pdf", external_views.dossier, name="respond-dossier"),
+]
