@@ -1,8 +1,9 @@
 """Sections other apps add to a seizure's page, without seizures importing them.
 
 An app registers a function ``(request, seizure) -> SafeString | None`` (HTML from
-``render_to_string``, or None to add nothing) in its ``AppConfig.ready``; the detail page shows the sections in
-registration order after its own. Referrals show a seizure's referrals this way.
+``render_to_string``, or None to add nothing) in its ``AppConfig.ready``; the detail page
+shows the sections in registration order after its own. Referrals show a seizure's
+referrals this way.
 """
 
 from collections.abc import Callable
