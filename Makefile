@@ -26,6 +26,7 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_ports
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py seed_referrals --if-empty
 
 run: demo
 	$(PY) manage.py runserver 127.0.0.1:8000

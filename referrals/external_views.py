@@ -1,11 +1,265 @@
-"""The external response link's pages (being built)."""
+"""The external recipient's response link: one referral, no account, nothing else.
 
-from django.http import HttpResponse
+``/r/<token>/`` shows the referral at its handling code and offers exactly the moves open
+now; ``/r/<token>/dossier.pdf`` is its dossier. The token is the only credential
+(referrals/links.py), so the pages keep it from leaking: no search indexing, no Referer
+sent on, no caching, no links into the app. Every use is audited against the referral
+(never with the token). A link that cannot be used answers 404 with a page that says why
+(expired, broken, void) and nothing about any referral.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+from django_fsm import can_proceed
+
+from casetracker.core.audit.services import audit_access
+
+from . import dossier as dossiers
+from . import services
+from .choices import ClosingOutcome, DeclineReason, ReferralStatus
+from .links import LinkInvalid, referral_from_token
+from .models import Referral
+from .services import ExternalActor
+
+# The link holder sees the referral's data while it is open or closed, as a recipient unit
+# does; declining takes that away (withdrawing voids the link itself).
+SHOWS_DATA = ReferralStatus.open_states() | {ReferralStatus.CLOSED}
 
 
-def respond(request, token):  # pragma: no cover - replaced by the real view
-    return HttpResponse(status=501)
+class DeclineForm(forms.Form):
+    reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=DeclineReason.choices)
+    text = forms.CharField(
+        label=gettext_lazy("Explanation"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Required when the reason is 'other'."),
+    )
 
 
-def dossier(request, token):  # pragma: no cover - replaced by the real view
-    return HttpResponse(status=501)
+class InvestigateForm(forms.Form):
+    case_number = forms.CharField(label=gettext_lazy("Your case number"), max_length=80)
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=ClosingOutcome.choices)
+    text = forms.CharField(
+        label=gettext_lazy("Details"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Required when the outcome is 'other'."),
+    )
+
+
+def _acknowledge(referral, data):
+    return services.referral_acknowledge(actor=ExternalActor(referral.pk), referral=referral)
+
+
+def _accept(referral, data):
+    return services.referral_accept(actor=ExternalActor(referral.pk), referral=referral)
+
+
+def _decline(referral, data):
+    return services.referral_decline(
+        actor=ExternalActor(referral.pk),
+        referral=referral,
+        reason=data["reason"],
+        text=data["text"],
+    )
+
+
+def _investigate(referral, data):
+    return services.referral_open_investigation(
+        actor=ExternalActor(referral.pk), referral=referral, case_number=data["case_number"]
+    )
+
+
+def _close(referral, data):
+    return services.referral_close(
+        actor=ExternalActor(referral.pk),
+        referral=referral,
+        outcome=data["outcome"],
+        text=data["text"],
+    )
+
+
+# move → (form or None, service call, the status it leads to, the confirmation).
+MOVES = {
+    "acknowledge": (
+        None,
+        _acknowledge,
+        ReferralStatus.ACKNOWLEDGED,
+        gettext_lazy("You acknowledged the referral. Thank you."),
+    ),
+    "accept": (
+        None,
+        _accept,
+        ReferralStatus.ACCEPTED,
+        gettext_lazy("You accepted the referral. Report your case number when you open one."),
+    ),
+    "decline": (
+        DeclineForm,
+        _decline,
+        ReferralStatus.DECLINED,
+        gettext_lazy("You declined the referral. The sender has been told."),
+    ),
+    "investigate": (
+        InvestigateForm,
+        _investigate,
+        ReferralStatus.INVESTIGATING,
+        gettext_lazy("Your investigation is recorded."),
+    ),
+    "close": (
+        CloseForm,
+        _close,
+        ReferralStatus.CLOSED,
+        gettext_lazy("The referral is closed with your outcome. Thank you."),
+    ),
+}
+
+
+def open_moves(referral: Referral) -> list[str]:
+    """The moves the link holder can make now, as the state machine allows them.
+
+    Accepting or declining a referral not yet acknowledged acknowledges it on the way
+    (services), so those two are open from "sent" too.
+    """
+    sent = referral.status == ReferralStatus.SENT
+    allowed = {
+        "acknowledge": can_proceed(referral.acknowledge),
+        "accept": sent or can_proceed(referral.accept),
+        "decline": sent or can_proceed(referral.decline),
+        "investigate": can_proceed(referral.open_investigation),
+        "close": can_proceed(referral.close),
+    }
+    return [move for move in MOVES if allowed[move]]
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """Keep the token in the address bar out of indexes, Referer headers and caches."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    # Django logs every 4xx with the request path ("Bad Request: /r/<token>/"), which would
+    # copy a working token into the server logs; the audit trail records these uses instead.
+    response._has_been_logged = True
+    return response
+
+
+def _invalid(request, message) -> HttpResponse:
+    response = render(request, "referrals/respond_invalid.html", {"message": message}, status=404)
+    return _private(response)
+
+
+def _page(request, referral, token, *, forms_=None, error=None, status=200) -> HttpResponse:
+    moves = open_moves(referral)
+    shows_data = referral.status in SHOWS_DATA
+    forms_ = forms_ or {}
+    done = request.GET.get("done")
+    confirmation = None
+    # The confirmation only says what the referral's state bears out.
+    if done in MOVES and MOVES[done][2] == referral.status:
+        confirmation = MOVES[done][3]
+    context = {
+        "referral": referral,
+        "token": token,
+        "moves": moves,
+        "forms": {
+            name: forms_.get(name) or MOVES[name][0]()
+            for name in moves
+            if MOVES[name][0] is not None
+        },
+        "error": error,
+        "confirmation": confirmation,
+        "dossier": dossiers.dossier_data(referral=referral) if shows_data else None,
+    }
+    return _private(render(request, "referrals/respond.html", context, status=status))
+
+
+def _audit(request, referral, event: str, **extra) -> None:
+    audit_access(request=request, obj=referral, event=event, extra=extra or None)
+
+
+def _messages(exc: ValidationError | PermissionDenied) -> list[str]:
+    if isinstance(exc, ValidationError):
+        return [str(message) for message in exc.messages]
+    return [str(exc) or _("This step is not yours to take.")]
+
+
+@require_http_methods(["GET", "POST"])
+def respond(request, token):
+    try:
+        referral = referral_from_token(token)
+    except LinkInvalid as exc:
+        return _invalid(request, exc.message)
+    if request.method == "GET":
+        _audit(request, referral, "response_link_view")
+        return _page(request, referral, token)
+
+    move = request.POST.get("move", "")
+    if move not in MOVES:
+        _audit(request, referral, "response_link_refused", move=move[:40])
+        return _page(
+            request, referral, token, error=[_("Choose one of the steps offered.")], status=400
+        )
+    form_class, act, _target, _done = MOVES[move]
+    data = {}
+    form = None
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            _audit(request, referral, f"response_link_{move}", result="refused")
+            return _page(
+                request,
+                referral,
+                token,
+                forms_={move: form},
+                error=[_("Please correct the form below.")],
+                status=400,
+            )
+        data = form.cleaned_data
+    try:
+        act(referral, data)
+    except (ValidationError, PermissionDenied) as exc:
+        _audit(request, referral, f"response_link_{move}", result="refused")
+        referral.refresh_from_db()
+        return _page(
+            request,
+            referral,
+            token,
+            forms_={move: form} if form else None,
+            error=_messages(exc),
+            status=400,
+        )
+    _audit(request, referral, f"response_link_{move}", result="done")
+    url = reverse("referrals:respond", kwargs={"token": token})
+    return HttpResponseRedirect(f"{url}?{urlencode({'done': move})}", status=303)
+
+
+@require_GET
+def dossier(request, token):
+    try:
+        referral = referral_from_token(token)
+    except LinkInvalid as exc:
+        return _invalid(request, exc.message)
+    if referral.status not in SHOWS_DATA:
+        return _invalid(
+            request, _("This referral was declined: its seizure is no longer shared with you.")
+        )
+    content = dossiers.dossier_pdf(referral=referral)
+    _audit(request, referral, "response_link_dossier")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{referral.seizure.reference}-referral.pdf"'
+    )
+    return _private(response)

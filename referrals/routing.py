@@ -91,6 +91,11 @@ class Decision:
         )
 
 
+def _plain(number: Decimal) -> str:
+    """500, not 5E+2 (what ``str(Decimal("500.000").normalize())`` gives)."""
+    return format(number.normalize(), "f")
+
+
 def rule_match(rule: RoutingRule, facts: SeizureFacts, seizing_unit_ids=None) -> list[dict] | None:
     """The conditions of ``rule`` that ``facts`` meet, as data for the explanation; None
     when any condition fails. ``seizing_unit_ids`` is the rule's unit list, when the caller
@@ -120,10 +125,10 @@ def rule_match(rule: RoutingRule, facts: SeizureFacts, seizing_unit_ids=None) ->
         met.append(
             {
                 "what": "quantity",
-                "quantity": str(biggest.quantity.normalize()),
+                "quantity": _plain(biggest.quantity),
                 "unit": biggest.unit,
                 "substance": biggest.substance or biggest.category,
-                "min": str(rule.min_quantity.normalize()),
+                "min": _plain(rule.min_quantity),
                 "min_unit": rule.quantity_unit,
             }
         )

@@ -185,7 +185,8 @@ def _require_responder(actor, referral: Referral) -> None:
 
 def _locked(referral: Referral) -> Referral:
     return (
-        Referral.objects.select_for_update()
+        # of=self: PostgreSQL cannot lock the nullable side of the outer join to the unit.
+        Referral.objects.select_for_update(of=("self",))
         .select_related("seizure", "seizure__unit", "recipient", "recipient__unit")
         .get(pk=referral.pk)
     )

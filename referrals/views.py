@@ -1,12 +1,378 @@
-"""Pages of referrals (being built)."""
+"""Pages of referrals: the recipient unit's inbox, each referral's page, one POST view per
+move of the life cycle, and referring a seizure by hand.
 
-from django.http import HttpResponse
+Reads go through referrals.selectors (a referral the user may not see answers 404),
+writes through referrals.services, which decide who may make each move: a refused role
+answers 403, an out-of-order move or bad input re-renders the referral page with the
+reason (400) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_fsm import can_proceed
+
+from casetracker.core.audit.services import audit_access
+from casetracker.core.roles import Action, can
+from seizures.choices import SeizureStatus
+from seizures.selectors import seizure_get, seizure_list
+from seizures.views import commodity_labels
+
+from . import explain, selectors, services
+from .choices import ReferralStatus
+from .forms import CloseForm, DeclineForm, InvestigateForm, ReferralAddForm, WithdrawForm
+from .models import Recipient, Referral
+
+PAGE_SIZE = 50
+NOTIFICATIONS_SHOWN = 10
 
 
-def _todo(request, **kwargs):  # pragma: no cover - replaced by the real views
-    return HttpResponse(status=501)
+# --- who may do what here (the services check it again and have the last word) ----------
 
 
-inbox = referral_detail = acknowledge = accept = decline = investigate = close = withdraw = (
-    new_link
-) = referral_add = _todo
+def is_responder(user, referral: Referral) -> bool:
+    """A member of the recipient unit whose role answers referrals."""
+    unit_id = referral.recipient.unit_id
+    return can(user, Action.REFERRAL_RESPOND) and unit_id is not None and user.unit_id == unit_id
+
+
+def is_sender(user, seizure) -> bool:
+    """An officer or supervisor of the unit that logged the seizure (or an administrator)."""
+    return can(user, Action.REFERRAL_SEND) and (
+        user.is_superuser or user.unit_id == seizure.unit_id
+    )
+
+
+def available_moves(user, referral: Referral) -> set[str]:
+    """The moves ``user`` may make on ``referral`` now, by the names of the POST routes."""
+    moves = set()
+    if is_responder(user, referral):
+        if can_proceed(referral.acknowledge):
+            moves.add("acknowledge")
+        # Accepting or declining a referral not yet acknowledged acknowledges it on the way.
+        if referral.status in ReferralStatus.awaiting_decision():
+            moves |= {"accept", "decline"}
+        if can_proceed(referral.open_investigation):
+            moves.add("investigate")
+        if can_proceed(referral.close):
+            moves.add("close")
+    if is_sender(user, referral.seizure) and can_proceed(referral.withdraw):
+        moves.add("withdraw")
+        if referral.recipient.is_external:
+            moves.add("new-link")
+    return moves
+
+
+# --- the inbox ---------------------------------------------------------------------------
+
+
+def _inbox_empty_reason(user, view: str) -> str:
+    if user.unit_id is None:
+        return _("Your account belongs to no unit, and referrals are addressed to units.")
+    if not can(user, Action.REFERRAL_RESPOND):
+        return _(
+            "Your role does not answer referrals. Referrals your unit sends are shown on "
+            "each seizure's page."
+        )
+    if not Recipient.objects.filter(unit_id=user.unit_id).exists():
+        return _("Your unit does not receive referrals: no routing rule or officer can pick it.")
+    if view == "open":
+        return _("Nothing waits for your unit: no open referral.")
+    if view == "decided":
+        return _("No referral declined, closed or withdrawn yet.")
+    return _("Your unit has received no referral yet.")
+
+
+@require_GET
+@login_required
+def inbox(request):
+    """The unit's referrals, the one whose deadline comes first on top, 50 a page."""
+    user = request.user
+    if not can(user, Action.SEIZURE_VIEW):
+        # Evaluators read referral figures through the evaluation pages only.
+        raise PermissionDenied
+    view = request.GET.get("view", "open")
+    if view not in selectors.INBOX_VIEWS:
+        view = "open"
+    may_respond = can(user, Action.REFERRAL_RESPOND) and user.unit_id is not None
+    page = Paginator(selectors.inbox(user=user, view=view), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    for referral in rows:
+        referral.commodity_labels = commodity_labels(referral.seizure.commodities)
+        referral.may_decide = may_respond and referral.status in (
+            ReferralStatus.awaiting_decision()
+        )
+        if referral.may_decide:
+            referral.decline_form = DeclineForm(auto_id=f"decline-{referral.public_id}-%s")
+    return render(
+        request,
+        "referrals/inbox.html",
+        {
+            "view": view,
+            "tabs": [
+                ("open", _("Open")),
+                ("decided", _("Decided")),
+                ("all", _("All")),
+            ],
+            "page": page,
+            "referrals": rows,
+            "may_respond": may_respond,
+            "empty_reason": "" if rows else _inbox_empty_reason(user, view),
+            "notifications": selectors.notifications_for(user=user, limit=NOTIFICATIONS_SHOWN),
+            "here": request.get_full_path(),
+        },
+    )
+
+
+# --- one referral ------------------------------------------------------------------------
+
+# The forms of the moves that need words, with the id prefix each has on the page.
+MOVE_FORMS: dict[str, tuple[str, type[forms.Form]]] = {
+    "decline": ("decline_form", DeclineForm),
+    "investigate": ("investigate_form", InvestigateForm),
+    "close": ("close_form", CloseForm),
+    "withdraw": ("withdraw_form", WithdrawForm),
+}
+
+
+def _move_form(step: str, data=None) -> forms.Form:
+    _key, form_class = MOVE_FORMS[step]
+    return form_class(data, auto_id=f"{step}-%s")
+
+
+def detail_context(request, referral: Referral, **extra) -> dict:
+    """Everything the referral page shows; a refused move re-renders it with its form."""
+    user = request.user
+    seizure = referral.seizure
+    moves = available_moves(user, referral)
+    context = {
+        "referral": referral,
+        "seizure": seizure,
+        "commodity_labels": commodity_labels(seizure.commodities),
+        "events": list(referral.events.select_related("by")),
+        "reasons": explain.reason_lines(referral.reasons),
+        "as_recipient": is_responder(user, referral),
+        "as_sender": is_sender(user, referral.seizure),
+        # A recipient who declined, or whose referral was withdrawn, no longer sees it.
+        "seizure_visible": seizure_list(user=user).filter(pk=seizure.pk).exists(),
+        "moves": moves,
+        "move_errors": [],
+        "awaiting_ack": referral.status == ReferralStatus.SENT,
+        "awaiting_answer": referral.status in ReferralStatus.awaiting_decision(),
+    }
+    for step, (key, _form_class) in MOVE_FORMS.items():
+        context[key] = _move_form(step) if step in moves else None
+    context.update(extra)
+    return context
+
+
+@require_GET
+@login_required
+def referral_detail(request, public_id):
+    referral = selectors.referral_get(user=request.user, public_id=public_id)
+    response = render(request, "referrals/detail.html", detail_context(request, referral))
+    audit_access(request=request, obj=referral, event="view")
+    return response
+
+
+# --- the moves ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    run: Callable[..., Referral]  # (user, referral, cleaned form data) -> referral
+    done: str  # the success message, with %(reference)s, %(recipient)s, %(case)s
+
+
+STEPS: dict[str, Step] = {
+    "acknowledge": Step(
+        lambda user, referral, data: services.referral_acknowledge(actor=user, referral=referral),
+        gettext_lazy("Referral of seizure %(reference)s acknowledged."),
+    ),
+    "accept": Step(
+        lambda user, referral, data: services.referral_accept(actor=user, referral=referral),
+        gettext_lazy("Referral of seizure %(reference)s accepted."),
+    ),
+    "decline": Step(
+        lambda user, referral, data: services.referral_decline(
+            actor=user, referral=referral, reason=data["reason"], text=data["text"]
+        ),
+        gettext_lazy(
+            "Referral of seizure %(reference)s declined: your unit no longer sees the seizure."
+        ),
+    ),
+    "investigate": Step(
+        lambda user, referral, data: services.referral_open_investigation(
+            actor=user, referral=referral, case_number=data["case_number"]
+        ),
+        gettext_lazy("Investigation %(case)s opened on seizure %(reference)s."),
+    ),
+    "close": Step(
+        lambda user, referral, data: services.referral_close(
+            actor=user, referral=referral, outcome=data["outcome"], text=data["text"]
+        ),
+        gettext_lazy("Referral of seizure %(reference)s closed."),
+    ),
+    "withdraw": Step(
+        lambda user, referral, data: services.referral_withdraw(
+            user=user, referral=referral, reason=data["reason"]
+        ),
+        gettext_lazy("Referral of seizure %(reference)s to %(recipient)s withdrawn."),
+    ),
+    "new-link": Step(
+        lambda user, referral, data: services.referral_new_link(user=user, referral=referral),
+        gettext_lazy(
+            "A new response link was sent to %(recipient)s; the earlier links no longer work."
+        ),
+    ),
+}
+
+
+def put_errors(form: forms.Form | None, exc: ValidationError) -> list[str]:
+    """Put a service's errors on the form's fields; return those that fit no field."""
+    loose: list[str] = []
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            if form is not None and field in form.fields:
+                form.add_error(field, errors)
+            else:
+                loose += [message for error in errors for message in error.messages]
+    else:
+        loose += exc.messages
+    return loose
+
+
+def _back(request, referral: Referral) -> str:
+    """Where a move returns: ``next`` when it is a page of this site, else the referral."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("referrals:detail", kwargs={"public_id": referral.public_id})
+
+
+def _step(request, public_id, step: str):
+    referral = selectors.referral_get(user=request.user, public_id=public_id)
+    form = _move_form(step, request.POST) if step in MOVE_FORMS else None
+    errors: list[str] = []
+    if form is None or form.is_valid():
+        data = form.cleaned_data if form is not None else {}
+        try:
+            done = STEPS[step].run(request.user, referral, data)
+        except ValidationError as exc:
+            errors = put_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                STEPS[step].done
+                % {
+                    "reference": done.seizure.reference,
+                    "recipient": done.recipient.name,
+                    "case": done.case_number,
+                },
+            )
+            return redirect(_back(request, done))
+    extra: dict = {"move_errors": errors}
+    if form is not None:
+        if step in available_moves(request.user, referral):
+            extra[MOVE_FORMS[step][0]] = form  # shown again with what was typed
+        else:
+            # The form is not on the page (the move is out of order): say what was wrong.
+            extra["move_errors"] = errors + [
+                message for field_errors in form.errors.values() for message in field_errors
+            ]
+    context = detail_context(request, referral, **extra)
+    return render(request, "referrals/detail.html", context, status=400)
+
+
+def _step_view(step: str):
+    @login_required
+    @require_POST
+    def view(request, public_id):
+        return _step(request, public_id, step)
+
+    view.__name__ = view.__qualname__ = step.replace("-", "_")
+    return view
+
+
+acknowledge = _step_view("acknowledge")
+accept = _step_view("accept")
+decline = _step_view("decline")
+investigate = _step_view("investigate")
+close = _step_view("close")
+withdraw = _step_view("withdraw")
+new_link = _step_view("new-link")
+
+
+# --- referring by hand -------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_add(request, public_id):
+    """Refer a submitted seizure of the unit to a recipient the rules did not pick."""
+    seizure = seizure_get(user=request.user, public_id=public_id, for_change=True)
+    if not can(request.user, Action.REFERRAL_SEND):
+        raise PermissionDenied
+    submitted = seizure.status == SeizureStatus.SUBMITTED
+    form = ReferralAddForm(
+        request.POST if request.method == "POST" else None,
+        recipients=selectors.recipients_for(seizure=seizure),
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if not submitted:
+            form.is_valid()
+            form.add_error(None, _("Only a submitted seizure can be referred."))
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                referral = services.referral_add(
+                    user=request.user,
+                    seizure=seizure,
+                    recipient=data["recipient"],
+                    handling_code=data["handling_code"],
+                    ack_hours=data["ack_hours"],
+                    respond_days=data["respond_days"],
+                    message=data["message"],
+                )
+            except ValidationError as exc:
+                for message in put_errors(form, exc):
+                    form.add_error(None, message)
+            else:
+                messages.success(
+                    request,
+                    _("Seizure %(reference)s was referred to %(recipient)s at H%(level)s.")
+                    % {
+                        "reference": seizure.reference,
+                        "recipient": referral.recipient.name,
+                        "level": referral.handling_code,
+                    },
+                )
+                return redirect(
+                    reverse("seizures:detail", kwargs={"public_id": seizure.public_id})
+                    + "#referrals"
+                )
+    return render(
+        request,
+        "referrals/add.html",
+        {"seizure": seizure, "form": form, "submitted": submitted},
+        status=status,
+    )

@@ -79,7 +79,11 @@ class SeizureSummary:
 
 def seizure_summary(*, user, seizure: Seizure) -> SeizureSummary:
     """The summary of a seizure ``user`` already may see (from ``selectors.seizure_get``)."""
-    level = handling_level(user=user, seizure=seizure)
+    return seizure_summary_at(seizure=seizure, level=handling_level(user=user, seizure=seizure))
+
+
+def seizure_summary_at(*, seizure: Seizure, level: int | None) -> SeizureSummary:
+    """The summary as a reader at handling ``level`` sees it (a referral's dossier)."""
     attachments = list(
         visible_pieces(seizure.attachments.select_related("agency"), level=level).order_by("id")
     )

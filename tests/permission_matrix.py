@@ -21,7 +21,9 @@ investigator looking at a seizure shared with EC-INV at H1; ``evaluator``, a pro
 evaluator (unit EVAL).
 
 Targets: ``seizure`` (the seizure the persona looks at), ``attachment`` / ``note`` (an H1
-piece of it), ``attachment_h0`` / ``note_h0`` (an H0 piece: never leaves the owning unit).
+piece of it), ``attachment_h0`` / ``note_h0`` (an H0 piece: never leaves the owning unit),
+``referral`` (a referral, in state "sent", of another seizure of the owning unit: to EC-INV
+for every persona but ``recipient_before``, who tries one sent to an NCB instead).
 """
 
 from __future__ import annotations
@@ -313,6 +315,76 @@ CASES: list[Case] = [
             "POST": everyone(404, anonymous=403, owner=200),
         },
     ),
+    # --- Referral API (referrals/api.py) ---------------------------------------------------
+    # The ``referral`` target is "sent" to EC-INV; only its unit answers it, only the seizing
+    # unit withdraws it, and for everyone else it does not exist (404). The service decides
+    # who may move it (403) and in which order (400).
+    Case(
+        "api-referral-list",
+        methods={
+            "GET": everyone(200, anonymous=403, evaluator=403),
+            # An empty body: senders hear what is missing, other roles that they may not.
+            "POST": everyone(
+                400, anonymous=403, recipient_before=403, recipient_after=403, evaluator=403
+            ),
+        },
+    ),
+    Case(
+        "api-referral-detail",
+        target="referral",
+        methods={
+            "GET": everyone(404, anonymous=403, owner=200, recipient_after=200),
+            "PATCH": everyone(405, anonymous=403),
+            "DELETE": everyone(405, anonymous=403),
+        },
+    ),
+    Case(
+        "api-referral-acknowledge",
+        target="referral",
+        methods={
+            "GET": everyone(405, anonymous=403),
+            # The seizing unit sees the referral but does not answer it.
+            "POST": everyone(404, anonymous=403, owner=403, recipient_after=200),
+        },
+    ),
+    Case(
+        "api-referral-accept",
+        target="referral",
+        methods={"POST": everyone(404, anonymous=403, owner=403, recipient_after=200)},
+    ),
+    Case(
+        "api-referral-decline",
+        target="referral",
+        methods={"POST": everyone(404, anonymous=403, owner=403, recipient_after=200)},
+        bodies={"POST": {"reason": "no_link"}},
+    ),
+    Case(
+        "api-referral-investigate",
+        target="referral",
+        # Still "sent": the recipient may investigate only once accepted.
+        methods={"POST": everyone(404, anonymous=403, owner=403, recipient_after=400)},
+        bodies={"POST": {"case_number": "FGE-2025-0042"}},
+    ),
+    Case(
+        "api-referral-close",
+        target="referral",
+        methods={"POST": everyone(404, anonymous=403, owner=403, recipient_after=400)},
+        bodies={"POST": {"outcome": "merged"}},
+    ),
+    Case(
+        "api-referral-withdraw",
+        target="referral",
+        methods={"POST": everyone(404, anonymous=403, owner=200, recipient_after=403)},
+        bodies={"POST": {"reason": "Sent by mistake"}},
+    ),
+    Case(
+        "api-recipient-list",
+        methods={
+            "GET": everyone(200, anonymous=403, evaluator=403),
+            "POST": everyone(405, anonymous=403),
+        },
+    ),
+    # --- end of the referral API -----------------------------------------------------------
     Case(
         "api-evaluation-seizure-list",
         methods={
@@ -321,4 +393,108 @@ CASES: list[Case] = [
             "POST": everyone(403, evaluator=405),
         },
     ),
+    # --- referral pages (referrals/views.py) ---------------------------------------------
+    # The inbox lists the reader's own unit's referrals (empty, saying why, for roles that
+    # answer none); evaluators read referral figures through the evaluation pages only.
+    Case(
+        "referrals:inbox",
+        methods={"GET": everyone(200, anonymous=LOGIN, evaluator=403), **_PAGE_GET_ONLY},
+    ),
+    # A referral's page: the sending unit and the recipient unit; for others it is not there.
+    Case(
+        "referrals:detail",
+        target="referral",
+        methods={
+            "GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+            **_PAGE_GET_ONLY,
+        },
+    ),
+    # The recipient's moves: the sending unit sees the referral but does not answer it (403).
+    Case(
+        "referrals:acknowledge",
+        target="referral",
+        methods={
+            "GET": everyone(405, anonymous=LOGIN),
+            "POST": everyone(404, anonymous=LOGIN, owner=403, recipient_after=302),
+        },
+    ),
+    Case(
+        "referrals:accept",
+        target="referral",
+        methods={"POST": everyone(404, anonymous=LOGIN, owner=403, recipient_after=302)},
+    ),
+    Case(
+        "referrals:decline",
+        target="referral",
+        methods={"POST": everyone(404, anonymous=LOGIN, owner=403, recipient_after=302)},
+        bodies={"POST": {"reason": "no_link"}},
+    ),
+    Case(
+        "referrals:investigate",
+        target="referral",
+        # Still "sent": out of order, said on the page (400).
+        methods={"POST": everyone(404, anonymous=LOGIN, owner=403, recipient_after=400)},
+        bodies={"POST": {"case_number": "FGE-2025-0042"}},
+    ),
+    Case(
+        "referrals:close",
+        target="referral",
+        methods={"POST": everyone(404, anonymous=LOGIN, owner=403, recipient_after=400)},
+        bodies={"POST": {"outcome": "merged"}},
+    ),
+    # The sender's moves: the recipient sees the referral but may not take it back (403).
+    Case(
+        "referrals:withdraw",
+        target="referral",
+        methods={
+            "GET": everyone(405, anonymous=LOGIN),
+            "POST": everyone(404, anonymous=LOGIN, owner=302, recipient_after=403),
+        },
+        bodies={"POST": {"reason": "Sent by mistake"}},
+    ),
+    Case(
+        "referrals:new-link",
+        target="referral",
+        # The referral goes to a unit, which answers in the app: no link to renew (400).
+        methods={"POST": everyone(404, anonymous=LOGIN, owner=400, recipient_after=403)},
+    ),
+    Case(
+        "referrals:add",
+        target="seizure",
+        methods={
+            # Only the seizing unit refers by hand; the target is a draft, so the form
+            # explains that it must be submitted first and a POST is refused (400).
+            "GET": everyone(404, anonymous=LOGIN, owner=200),
+            "POST": everyone(404, anonymous=LOGIN, owner=400),
+        },
+        bodies={"POST": {"handling_code": "1", "ack_hours": "24", "respond_days": "7"}},
+    ),
+    # --- end of the referral pages -------------------------------------------------------
+    # --- the referral dossier and the external response link (dossier_views.py,
+    # external_views.py) ---------------------------------------------------------------
+    # The dossier: the sending unit always, the recipient unit while the referral is open
+    # or closed; for everyone else the referral is not there.
+    Case(
+        "referrals:dossier",
+        target="referral",
+        methods={
+            "GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+            **_PAGE_GET_ONLY,
+        },
+    ),
+    # The response link needs no account: the token is the only key. A token that does not
+    # verify gets the same "this link cannot be used" page for everyone, signed in or not,
+    # answered 404 (there is no referral to show); POST too, before any move is tried.
+    Case(
+        "referrals:respond",
+        kwargs={"token": "not-a-valid-token"},
+        methods={"GET": everyone(404), "POST": everyone(404)},
+        bodies={"POST": {"move": "accept"}},
+    ),
+    Case(
+        "referrals:respond-dossier",
+        kwargs={"token": "not-a-valid-token"},
+        methods={"GET": everyone(404), "POST": everyone(405)},
+    ),
+    # --- end of the dossier and the response link --------------------------------------
 ]

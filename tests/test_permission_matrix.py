@@ -21,6 +21,9 @@ from django.utils import timezone
 from PIL import Image
 
 from casetracker.core.choices import HandlingCode, Role, UnitKind
+from referrals.choices import Origin, RecipientKind
+from referrals.models import Recipient
+from referrals.services import referral_send
 from seizures import sharing
 from seizures.attachments import attachment_add, attachment_thumbnail_make
 from seizures.models import Attachment, Note
@@ -63,6 +66,21 @@ def _case_file(officer, handling):
     return pieces
 
 
+def _referral(officer, recipient):
+    """A submitted seizure referred at H1 to ``recipient``."""
+    seizure = f.log_seizure(officer, submit=True)
+    return referral_send(
+        seizure=seizure,
+        recipient=recipient,
+        handling_code=HandlingCode.H1,
+        ack_hours=24,
+        respond_days=7,
+        origin=Origin.MANUAL,
+        reasons=[],
+        by=officer,
+    )
+
+
 @pytest.fixture
 def world(db, settings, tmp_path):
     """The personas and, per persona, the objects whose URLs they try."""
@@ -87,6 +105,18 @@ def world(db, settings, tmp_path):
     sharing.seizure_share(
         seizure=shared["seizure"], unit=inv_unit, handling_level=HandlingCode.H1, by=supervisor
     )
+    # Referrals: one of a third seizure to EC-INV (the investigator's unit), and one to
+    # an NCB the investigator has nothing to do with (what ``recipient_before`` tries).
+    inv_recipient = Recipient.objects.create(
+        name="Antinarcóticos", kind=RecipientKind.UNIT, unit=inv_unit, country="EC"
+    )
+    ncb_unit = f.UnitFactory(code="EC-NCB", kind=UnitKind.NCB, port=None, country="EC")
+    f.UserFactory(username="ncb_officer", unit=ncb_unit, role=Role.NCB_OFFICER)
+    ncb_recipient = Recipient.objects.create(
+        name="NCB Quito", kind=RecipientKind.UNIT, unit=ncb_unit, country="EC"
+    )
+    shared["referral"] = _referral(owner, inv_recipient)
+    unshared["referral"] = _referral(owner, ncb_recipient)
     users = {
         "anonymous": None,
         "owner": owner,

@@ -235,6 +235,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PartyRoleEnum": "seizures.choices.PartyRole",
         "PortCallRoleEnum": "seizures.choices.PortCallRole",
+        # Seizures and referrals both have a "status"; referrals add a third "role" (the
+        # reader's side) and reuse their reasons and outcomes under several field names.
+        "StatusEnum": "seizures.choices.SeizureStatus",
+        "ReferralStatusEnum": "referrals.choices.ReferralStatus",
+        "ReferralRoleEnum": "referrals.filters.ReferralSide",
+        "DeclineReasonEnum": "referrals.choices.DeclineReason",
+        "ClosingOutcomeEnum": "referrals.choices.ClosingOutcome",
     },
 }
 

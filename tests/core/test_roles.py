@@ -44,7 +44,8 @@ attachment.add      x   x   .   .   .   .   .   x
 audit.view_unit     .   x   .   .   .   .   .   x
 audit.view_all      .   .   .   .   .   .   .   x
 evaluation.view     .   .   .   .   .   .   x   x
-referral.respond    .   .   x   x   .   .   .   x
+referral.send       x   x   .   .   .   .   .   x
+referral.respond    .   x   x   x   .   .   .   x
 evidence.custody    .   .   .   .   x   .   .   x
 forensic.examine    .   .   .   .   .   x   .   x
 administer          .   .   .   .   .   .   .   x

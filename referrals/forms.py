@@ -1,0 +1,85 @@
+"""The forms of the referral pages: one per move that needs words, and referring by hand.
+
+They check the shape of what was typed; the services decide whether the move is allowed
+and say why not (their errors are put back on these forms by the views).
+"""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from casetracker.core.choices import HandlingCode
+
+from .choices import ClosingOutcome, DeclineReason
+from .models import Recipient, Referral
+
+_TEXT = {"rows": 3, "maxlength": 4000}
+
+
+def _text(label, *, required: bool = False, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=4000,
+        widget=forms.Textarea(attrs=_TEXT),
+        help_text=help_text,
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("reason"), choices=[("", "—"), *DeclineReason.choices], required=True
+    )
+    text = _text(_("explanation"), help_text=_("Required when the reason is 'other'."))
+
+
+class InvestigateForm(forms.Form):
+    case_number = forms.CharField(label=_("your case number"), max_length=80)
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("outcome"), choices=[("", "—"), *ClosingOutcome.choices])
+    text = _text(_("outcome details"), help_text=_("Required when the outcome is 'other'."))
+
+
+class WithdrawForm(forms.Form):
+    reason = _text(_("why withdraw it"), required=True)
+
+
+class RecipientChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Recipient) -> str:
+        where = obj.unit.code if obj.unit_id else obj.email
+        return f"{obj.name} · {obj.country.name} ({where})"
+
+
+class ReferralAddForm(forms.Form):
+    """Refer a submitted seizure by hand to a recipient the rules did not pick."""
+
+    recipient = RecipientChoiceField(label=_("refer to"), queryset=Recipient.objects.none())
+    handling_code = forms.TypedChoiceField(
+        label=_("handling code"),
+        choices=Referral._meta.get_field("handling_code").choices,
+        coerce=int,
+        initial=HandlingCode.H1,
+        help_text=_(
+            "The recipient sees the pieces marked at this level or wider. A recipient abroad "
+            "is shared at H2 at least."
+        ),
+    )
+    ack_hours = forms.IntegerField(label=_("hours to acknowledge"), min_value=1, max_value=24 * 90)
+    respond_days = forms.IntegerField(label=_("days to answer"), min_value=1, max_value=365)
+    message = _text(_("message to the recipient"))
+
+    def __init__(self, *args, recipients, **kwargs):
+        kwargs.setdefault("auto_id", "refer-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].queryset = recipients
+        self.fields["ack_hours"].initial = settings.REFERRAL_ACK_HOURS
+        self.fields["respond_days"].initial = settings.REFERRAL_RESPOND_DAYS
+
+    def clean(self):
+        cleaned = super().clean()
+        hours, days = cleaned.get("ack_hours"), cleaned.get("respond_days")
+        if hours and days and hours > days * 24:
+            self.add_error("ack_hours", _("Acknowledging cannot be due after the answer is due."))
+        return cleaned
