@@ -106,22 +106,38 @@ class CeleryWorker:
     READY_TIMEOUT = 60.0  # only bounds how long a broken start takes to report
     STOP_TIMEOUT = 15.0
 
-    def __init__(self, *, database_url: str, broker_url: str, queue: str, media_root: Path, log):
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        broker_url: str,
+        queue: str,
+        media_root: Path,
+        log,
+        env: dict[str, str] | None = None,
+        name: str | None = None,
+        pool: str = "solo",
+    ):
+        """``env`` adds or overrides variables (e.g. ``CELERY_VISIBILITY_TIMEOUT``,
+        ``EMAIL_HOST``); ``name`` tells apart two workers consuming the same queue; ``pool``
+        "prefork" runs tasks in a child process as production does (one child)."""
         self.queue = queue
+        self.name = name or queue
+        self.pool = pool
         self.log_path = Path(log)
-        env = {
+        env_base = {
             k: v
             for k, v in os.environ.items()
             if not k.startswith(("DJANGO_", "CELERY_", "DATABASE_"))
         }
-        env.update(
+        env_base.update(
             DJANGO_SETTINGS_MODULE="casetracker.settings",
             DATABASE_URL=database_url,
             CELERY_BROKER_URL=broker_url,
             CASETRACKER_PRIVATE_MEDIA_ROOT=str(media_root),
             PYTHONUNBUFFERED="1",
         )
-        self.env = env
+        self.env = {**env_base, **(env or {})}
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -131,12 +147,12 @@ class CeleryWorker:
             "-A",
             "casetracker",
             "worker",
-            "--pool=solo",
+            f"--pool={self.pool}",
             "--concurrency=1",
             "-Q",
             self.queue,
             "-n",
-            f"{self.queue}@%h",
+            f"{self.name}@%h",
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",
@@ -145,7 +161,13 @@ class CeleryWorker:
         ]
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            args, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
+            args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            # A session of its own, so kill() takes the pool's children down with it.
+            start_new_session=self.pool != "solo",
         )
         deadline = time.monotonic() + self.READY_TIMEOUT
         while time.monotonic() < deadline:
@@ -166,8 +188,20 @@ class CeleryWorker:
             try:
                 self.process.wait(timeout=self.STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+    def kill(self) -> None:
+        """SIGKILL, as the kernel's OOM killer or a pulled plug would: no shutdown at all,
+        the task in hand stays unacknowledged on the broker."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            if self.pool == "solo":
                 self.process.kill()
-                self.process.wait(timeout=self.STOP_TIMEOUT)
+            else:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=self.STOP_TIMEOUT)
         self._log.close()
 
     def log(self) -> str:
@@ -195,14 +229,18 @@ def celery_sends_to(*, broker_url: str, queue: str) -> Iterator[None]:
     dropped on the way in (to pick up the new broker and queue) and on the way out (so no
     later test publishes to a broker it did not ask for).
     """
+    from kombu import pools
+
     from casetracker.celery import app
 
     names = ("task_always_eager", "broker_url", "task_default_queue")
     saved = {name: app.conf[name] for name in names}
 
     def reset() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # kombu keeps its pools in a registry per connection URL: closing the app's pool
+        # without clearing it would hand the closed pool back (even to eager tasks, which
+        # acquire a producer too) the next time the same URL is used.
+        pools.reset()
         app._pool = None
         app.__dict__.pop("amqp", None)
 
@@ -225,3 +263,107 @@ def wait_for(condition, *, timeout: float, interval: float = 0.2):
         if time.monotonic() >= deadline:
             return None
         time.sleep(interval)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on at the moment, on loopback."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class PrivateRedis:
+    """A ``redis-server`` of one test alone, on a free loopback port, in a directory of its
+    own: the test can take the broker away (``stop``) and bring it back (``start``) without
+    disturbing anyone else, and nobody else's worker restores or steals its messages.
+
+    It keeps what it holds across a stop like a production Redis with persistence does
+    (``SHUTDOWN SAVE`` writes the dump that the next start loads).
+    """
+
+    START_TIMEOUT = 10.0
+
+    def __init__(self, directory: Path):
+        import shutil
+
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.server = shutil.which("redis-server")
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.server is not None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self):
+        import redis
+
+        return redis.Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=5)
+
+    def start(self) -> None:
+        if self.server is None:
+            raise RuntimeError("redis-server is not installed")
+        args = [
+            self.server,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.directory),
+            "--dbfilename",
+            "dump.rdb",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--logfile",
+            str(self.directory / "redis.log"),
+        ]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        if (
+            not wait_for(
+                lambda: self.process.poll() is not None or redis_reachable(self.url),
+                timeout=self.START_TIMEOUT,
+                interval=0.05,
+            )
+            or self.process.poll() is not None
+        ):
+            log = (self.directory / "redis.log").read_text(errors="replace")[-2000:]
+            self.process = None
+            raise RuntimeError(f"redis-server did not start on port {self.port}:\n{log}")
+
+    def stop(self) -> None:
+        """The broker goes away; what it held is saved for the next start."""
+        if self.process is None or self.process.poll() is not None:
+            self.process = None
+            return
+        import redis
+
+        client = self.client()
+        try:
+            client.shutdown(save=True)
+        except (redis.RedisError, OSError):
+            self.process.terminate()
+        finally:
+            client.close()
+        try:
+            self.process.wait(timeout=self.START_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=self.START_TIMEOUT)
+        self.process = None
+
+    def __enter__(self) -> PrivateRedis:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
