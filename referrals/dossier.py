@@ -47,6 +47,7 @@ from seizures.pdf import (
     _styles,
     _text,
     _thumbnail,
+    attachments_table,
     seizure_summary_at,
 )
 from seizures.views import commodity_labels, quantity_summary
@@ -411,24 +412,7 @@ def _evidence_part(summary: SeizureSummary, styles) -> list:
         story.append(_containers(summary, styles))
         story.append(Spacer(0, 2 * mm))
     if summary.attachments:
-        story.append(
-            _grid(
-                [_("File name"), _("Kind"), _("Size (bytes)"), _("SHA-256"), _("Handling")],
-                [
-                    [
-                        a.original_name,
-                        a.get_kind_display(),
-                        _number(a.size),
-                        # 64 hex digits do not wrap: two halves of 32 fit the column.
-                        f"{a.sha256[:32]}\n{a.sha256[32:]}",
-                        _handling(a),
-                    ]
-                    for a in summary.attachments
-                ],
-                styles,
-                widths=[40 * mm, 18 * mm, 20 * mm, None, 24 * mm],
-            )
-        )
+        story.append(attachments_table(summary.attachments, styles))
     if not summary.containers and not summary.attachments:
         story.append(_none(styles))
     return story

@@ -13,12 +13,13 @@ from seizures.choices import SeizureStatus
 
 from . import explain, selectors
 from .forms import WithdrawForm
-from .views import available_moves, is_sender
+from .services import may_send
+from .views import available_moves
 
 
 def referral_panel(request, seizure):
     user = request.user
-    sender = is_sender(user, seizure)
+    sender = may_send(user, seizure)
     draft = seizure.status == SeizureStatus.DRAFT
     referrals = [] if draft else list(selectors.referrals_of_seizure(user=user, seizure=seizure))
     if not referrals and not sender:

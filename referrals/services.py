@@ -163,24 +163,31 @@ def referral_add(
         ) from None
 
 
+def may_send(user, seizure: Seizure) -> bool:
+    """An officer or supervisor of the unit that logged the seizure (or an administrator):
+    who refers it by hand and withdraws its referrals. Pages ask this to offer the buttons."""
+    return can(user, Action.REFERRAL_SEND) and (
+        user.is_superuser or user.unit_id == seizure.unit_id
+    )
+
+
+def may_respond(actor, referral: Referral) -> bool:
+    """A member of the recipient unit whose role answers referrals, or the holder of this
+    referral's response link."""
+    if isinstance(actor, ExternalActor):
+        return actor.referral_id == referral.pk and referral.recipient.is_external
+    unit_id = referral.recipient.unit_id
+    return can(actor, Action.REFERRAL_RESPOND) and unit_id is not None and actor.unit_id == unit_id
+
+
 def _require_sender(user, seizure: Seizure) -> None:
-    if not can(user, Action.REFERRAL_SEND) or (
-        not user.is_superuser and user.unit_id != seizure.unit_id
-    ):
+    if not may_send(user, seizure):
         raise PermissionDenied(_("Only the unit that logged the seizure refers or withdraws it."))
 
 
 def _require_responder(actor, referral: Referral) -> None:
-    if isinstance(actor, ExternalActor):
-        if actor.referral_id == referral.pk and referral.recipient.is_external:
-            return
-    elif (
-        can(actor, Action.REFERRAL_RESPOND)
-        and referral.recipient.unit_id is not None
-        and actor.unit_id == referral.recipient.unit_id
-    ):
-        return
-    raise PermissionDenied(_("Only the recipient answers this referral."))
+    if not may_respond(actor, referral):
+        raise PermissionDenied(_("Only the recipient answers this referral."))
 
 
 def _locked(referral: Referral) -> Referral:

@@ -44,23 +44,10 @@ NOTIFICATIONS_SHOWN = 10
 # --- who may do what here (the services check it again and have the last word) ----------
 
 
-def is_responder(user, referral: Referral) -> bool:
-    """A member of the recipient unit whose role answers referrals."""
-    unit_id = referral.recipient.unit_id
-    return can(user, Action.REFERRAL_RESPOND) and unit_id is not None and user.unit_id == unit_id
-
-
-def is_sender(user, seizure) -> bool:
-    """An officer or supervisor of the unit that logged the seizure (or an administrator)."""
-    return can(user, Action.REFERRAL_SEND) and (
-        user.is_superuser or user.unit_id == seizure.unit_id
-    )
-
-
 def available_moves(user, referral: Referral) -> set[str]:
     """The moves ``user`` may make on ``referral`` now, by the names of the POST routes."""
     moves = set()
-    if is_responder(user, referral):
+    if services.may_respond(user, referral):
         if can_proceed(referral.acknowledge):
             moves.add("acknowledge")
         # Accepting or declining a referral not yet acknowledged acknowledges it on the way.
@@ -70,7 +57,7 @@ def available_moves(user, referral: Referral) -> set[str]:
             moves.add("investigate")
         if can_proceed(referral.close):
             moves.add("close")
-    if is_sender(user, referral.seizure) and can_proceed(referral.withdraw):
+    if services.may_send(user, referral.seizure) and can_proceed(referral.withdraw):
         moves.add("withdraw")
         if referral.recipient.is_external:
             moves.add("new-link")
@@ -172,8 +159,8 @@ def detail_context(request, referral: Referral, **extra) -> dict:
         "commodity_labels": commodity_labels(seizure.commodities),
         "events": list(referral.events.select_related("by")),
         "reasons": explain.reason_lines(referral.reasons),
-        "as_recipient": is_responder(user, referral),
-        "as_sender": is_sender(user, referral.seizure),
+        "as_recipient": services.may_respond(user, referral),
+        "as_sender": services.may_send(user, referral.seizure),
         # A recipient who declined, or whose referral was withdrawn, no longer sees it.
         "seizure_visible": seizure_list(user=user).filter(pk=seizure.pk).exists(),
         "moves": moves,

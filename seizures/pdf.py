@@ -196,6 +196,26 @@ def _thumbnail(attachment: Attachment) -> Image | None:
     return Image(io.BytesIO(data), width=THUMBNAIL_WIDTH, height=THUMBNAIL_WIDTH * height / width)
 
 
+def attachments_table(attachments, styles) -> Table:
+    """Photos and documents with their SHA-256, as the seizure PDF and the dossier list them."""
+    return _grid(
+        [_("File name"), _("Kind"), _("Size (bytes)"), _("SHA-256"), _("Handling")],
+        [
+            [
+                a.original_name,
+                a.get_kind_display(),
+                _number(a.size),
+                # 64 hex digits do not wrap: two halves of 32 fit the column.
+                f"{a.sha256[:32]}\n{a.sha256[32:]}",
+                _handling(a),
+            ]
+            for a in attachments
+        ],
+        styles,
+        widths=[40 * mm, 18 * mm, 20 * mm, None, 24 * mm],
+    )
+
+
 def _story(summary: SeizureSummary, styles) -> list:
     s = summary.seizure
     local = s.local_occurred_at
@@ -341,24 +361,7 @@ def _story(summary: SeizureSummary, styles) -> list:
 
     story.append(Paragraph(_text(_("Attachments")), styles["h2"]))
     if summary.attachments:
-        story.append(
-            _grid(
-                [_("File name"), _("Kind"), _("Size (bytes)"), _("SHA-256"), _("Handling")],
-                [
-                    [
-                        a.original_name,
-                        a.get_kind_display(),
-                        _number(a.size),
-                        # 64 hex digits do not wrap: two halves of 32 fit the column.
-                        f"{a.sha256[:32]}\n{a.sha256[32:]}",
-                        _handling(a),
-                    ]
-                    for a in summary.attachments
-                ],
-                styles,
-                widths=[40 * mm, 18 * mm, 20 * mm, None, 24 * mm],
-            )
-        )
+        story.append(attachments_table(summary.attachments, styles))
     else:
         story.append(_none(styles))
 
