@@ -34,13 +34,18 @@ def restrict(user, perm: str, queryset: QuerySet) -> QuerySet:
         return queryset.none()
     if user.is_superuser:
         return queryset
-    permission_ids = _permission_ids(perm)
-    group_perms = get_group_obj_perms_model(queryset.model).objects.filter(
+    return queryset.filter(granted(user, perm, queryset.model))
+
+
+def granted(user, perm: str, model: type[Model]) -> Exists:
+    """A condition on ``model`` rows: ``user``'s units hold ``perm`` on the row. For
+    selectors that combine a grant with other ways of seeing an object."""
+    group_perms = get_group_obj_perms_model(model).objects.filter(
         content_object=OuterRef("pk"),
         group_id__in=_group_ids(user),
-        permission_id__in=permission_ids,
+        permission_id__in=_permission_ids(perm),
     )
-    return queryset.filter(Exists(group_perms))
+    return Exists(group_perms)
 
 
 @functools.cache

@@ -62,6 +62,8 @@ ROLE_ACTIONS: dict[str, set[str]] = {
         Action.SEIZURE_SUBMIT,
         Action.REFERRAL_SEND,
         Action.ATTACHMENT_ADD,
+        # The officer who bags evidence at the port is its first custodian.
+        Action.EVIDENCE_CUSTODY,
         # Notes are written by the unit that owns the seizure; recipients answer through
         # referrals (their outcomes), which come with the referral workflow.
         Action.NOTE_ADD,
@@ -78,11 +80,13 @@ ROLE_ACTIONS: dict[str, set[str]] = {
         Action.ATTACHMENT_ADD,
         Action.NOTE_ADD,
         Action.AUDIT_VIEW_UNIT,
+        Action.EVIDENCE_CUSTODY,
     },
-    Role.INVESTIGATOR: _CASEWORK | {Action.REFERRAL_RESPOND},
+    Role.INVESTIGATOR: _CASEWORK | {Action.REFERRAL_RESPOND, Action.EVIDENCE_CUSTODY},
     Role.NCB_OFFICER: _CASEWORK | {Action.REFERRAL_RESPOND, Action.SEIZURE_SHARE},
     Role.CUSTODIAN: {Action.SEIZURE_VIEW, Action.EVIDENCE_CUSTODY},
-    Role.EXAMINER: {Action.SEIZURE_VIEW, Action.FORENSIC_EXAMINE},
+    # An examiner holds the items under examination.
+    Role.EXAMINER: {Action.SEIZURE_VIEW, Action.FORENSIC_EXAMINE, Action.EVIDENCE_CUSTODY},
     Role.EVALUATOR: {Action.EVALUATION_VIEW},
     Role.ADMINISTRATOR: set(ACTION_LABELS) - {Action.SEIZURE_LOG},
 }

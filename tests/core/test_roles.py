@@ -46,7 +46,7 @@ audit.view_all      .   .   .   .   .   .   .   x
 evaluation.view     .   .   .   .   .   .   x   x
 referral.send       x   x   .   .   .   .   .   x
 referral.respond    .   x   x   x   .   .   .   x
-evidence.custody    .   .   .   .   x   .   .   x
+evidence.custody    x   x   x   .   x   x   .   x
 forensic.examine    .   .   .   .   .   x   .   x
 administer          .   .   .   .   .   .   .   x
 """
