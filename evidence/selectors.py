@@ -87,3 +87,11 @@ def events_of(item: EvidenceItem) -> QuerySet[CustodyEvent]:
 
 def children_of(item: EvidenceItem, *, user) -> QuerySet[EvidenceItem]:
     return item_list(user=user).filter(parent=item)
+
+
+def seizure_visible(*, user, item: EvidenceItem) -> bool:
+    """Whether the viewer of ``item`` may open its seizure too (a lab may not)."""
+    return (
+        can(user, Action.SEIZURE_VIEW)
+        and seizure_list(user=user).filter(pk=item.seizure_id).exists()
+    )

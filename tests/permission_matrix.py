@@ -497,4 +497,67 @@ CASES: list[Case] = [
         methods={"GET": everyone(404), "POST": everyone(405)},
     ),
     # --- end of the dossier and the response link --------------------------------------
+    # --- Evidence pages (evidence/views.py) ---------------------------------------------
+    # The ``item`` target is a digital evidence item of the persona's seizure, held by the
+    # owner. An item is there for those who see its seizure (the owning unit, EC-INV once
+    # shared) and nobody else: 404. Moves POSTed with an empty form answer 400 to whoever
+    # may hold evidence and sees the item (the form names what is missing; the services
+    # then decide who may move it, tested in tests/evidence).
+    Case(
+        "evidence:mine",
+        methods={"GET": everyone(200, anonymous=LOGIN, evaluator=403), **_PAGE_GET_ONLY},
+    ),
+    Case(
+        "evidence:add",
+        target="seizure",
+        methods={
+            "GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+            "POST": everyone(404, anonymous=LOGIN, owner=400, recipient_after=400),
+        },
+        bodies={"POST": {"kind": "package"}},
+    ),
+    Case(
+        "evidence:item",
+        target="item",
+        methods={
+            "GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+            **_PAGE_GET_ONLY,
+        },
+    ),
+    *[
+        Case(
+            f"evidence:{move}",
+            target="item",
+            methods={
+                "GET": everyone(405),
+                "POST": everyone(404, anonymous=LOGIN, owner=400, recipient_after=400),
+            },
+        )
+        for move in ("transfer", "receive", "reject", "cancel", "check", "dispose")
+    ],
+    Case(
+        "evidence:verify",
+        target="item",
+        methods={
+            "GET": everyone(405),
+            "POST": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+        },
+    ),
+    Case(
+        "evidence:file",
+        target="item",
+        methods={
+            "GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+            **_PAGE_GET_ONLY,
+        },
+    ),
+    Case(
+        "evidence:file-verify",
+        target="item",
+        methods={
+            "GET": everyone(405),
+            "POST": everyone(404, anonymous=LOGIN, owner=302, recipient_after=302),
+        },
+    ),
+    # --- end of the evidence pages -------------------------------------------------------
 ]

@@ -21,6 +21,8 @@ from django.utils import timezone
 from PIL import Image
 
 from casetracker.core.choices import HandlingCode, Role, UnitKind
+from evidence import files as evidence_files
+from evidence import services as evidence_services
 from referrals.choices import Origin, RecipientKind
 from referrals.models import Recipient
 from referrals.services import referral_send
@@ -64,6 +66,19 @@ def _case_file(officer, handling):
         pieces[f"attachment{suffix}"] = photo
         pieces[f"note{suffix}"] = note
     return pieces
+
+
+def _evidence_item(officer, seizure):
+    upload = SimpleUploadedFile("phone-dump.bin", b"extraction bytes")
+    facts = evidence_files.store_upload(upload, seizure=seizure)
+    return evidence_services.item_create(
+        seizure=seizure,
+        by=officer,
+        kind="digital_file",
+        description="Phone extraction",
+        storage_location="Evidence server",
+        file_facts=facts,
+    )
 
 
 def _referral(officer, recipient):
@@ -117,6 +132,9 @@ def world(db, settings, tmp_path):
     )
     shared["referral"] = _referral(owner, inv_recipient)
     unshared["referral"] = _referral(owner, ncb_recipient)
+    # Evidence: a digital item of each seizure, in the owner's custody.
+    shared["item"] = _evidence_item(owner, shared["seizure"])
+    unshared["item"] = _evidence_item(owner, unshared["seizure"])
     users = {
         "anonymous": None,
         "owner": owner,
@@ -151,7 +169,10 @@ def _url(case, pieces) -> str:
     if case.path:
         return case.path
     kwargs = dict(case.kwargs)
-    if case.target:
+    if case.target == "item":
+        # Evidence items are addressed by their label number, the one printed on the bag.
+        kwargs["label"] = pieces[case.target].label
+    elif case.target:
         kwargs["public_id"] = pieces[case.target].public_id
     return reverse(case.route, kwargs=kwargs) + case.query
 

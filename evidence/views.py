@@ -1,0 +1,419 @@
+"""Pages of evidence: bagging items from a seizure, each item's page (the page a scanned
+label opens, with the next custody action on top), one POST view per custody move, chain
+verification, digital files, and the list of what a person holds.
+
+Reads go through evidence.selectors (an item the user may not see answers 404), writes
+through evidence.services, which decide who may act: a refused person gets 403, a move out
+of order or bad input re-renders the item page with the reason (400) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casetracker.core.audit.choices import AccessEvent
+from casetracker.core.audit.services import audit_access
+from casetracker.core.roles import Action, can
+from seizures.selectors import seizure_get
+
+from . import files, panels, selectors, services
+from .choices import ItemState
+from .forms import (
+    CancelForm,
+    CheckForm,
+    DisposeForm,
+    ItemForm,
+    ReceiveForm,
+    RejectForm,
+    TransferForm,
+)
+from .models import EvidenceItem
+from .verification import verify_item
+
+PAGE_SIZE = 50
+
+
+def available_actions(user, item: EvidenceItem) -> set[str]:
+    """The custody moves ``user`` may make on ``item`` now (the services check again)."""
+    if not can(user, Action.EVIDENCE_CUSTODY):
+        return set()
+    if item.state == ItemState.IN_CUSTODY and item.custodian_id == user.pk:
+        return {"transfer", "check", "dispose", "sub-item"}
+    if item.state == ItemState.IN_TRANSIT and item.transit_to_id == user.pk:
+        return {"receive", "reject"}
+    if item.state == ItemState.IN_TRANSIT and item.custodian_id == user.pk:
+        return {"cancel"}
+    return set()
+
+
+def _item_url(item: EvidenceItem) -> str:
+    return reverse("evidence:item", kwargs={"label": item.label})
+
+
+def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _forms_for(item: EvidenceItem, user, actions: set[str], bound: dict) -> dict:
+    """One form per available move; the one that failed comes back bound, with errors."""
+    initial = {"storage_location": item.storage_location, "condition": item.condition}
+    built = {}
+    if "transfer" in actions:
+        built["transfer"] = bound.get("transfer") or TransferForm(item=item, by=user)
+    if "check" in actions:
+        built["check"] = bound.get("check") or CheckForm(initial=initial, auto_id="check-%s")
+    if "dispose" in actions:
+        built["dispose"] = bound.get("dispose") or DisposeForm(by=user, auto_id="dispose-%s")
+    if "receive" in actions:
+        built["receive"] = bound.get("receive") or ReceiveForm(
+            initial={"condition": item.condition}, auto_id="receive-%s"
+        )
+    if "reject" in actions:
+        built["reject"] = bound.get("reject") or RejectForm(auto_id="reject-%s")
+    if "cancel" in actions:
+        built["cancel"] = bound.get("cancel") or CancelForm(auto_id="cancel-%s")
+    return built
+
+
+def _item_page(request, item: EvidenceItem, *, bound=None, status=200, verification=None):
+    user = request.user
+    actions = available_actions(user, item)
+    events = list(selectors.events_of(item))
+    seizure_visible = selectors.seizure_visible(user=user, item=item)
+    return render(
+        request,
+        "evidence/item.html",
+        {
+            "item": item,
+            "seizure": item.seizure,
+            "seizure_visible": seizure_visible,
+            "events": events,
+            "seal_history": _seal_history(events),
+            "children": list(selectors.children_of(item, user=user)),
+            "parent_visible": item.parent_id
+            and selectors.item_list(user=user).filter(pk=item.parent_id).exists(),
+            "actions": actions,
+            "forms": _forms_for(item, user, actions, bound or {}),
+            "open_form": next(iter(bound)) if bound else "",
+            # A refused move whose form is no longer offered (the item moved meanwhile)
+            # still says why, above everything.
+            "move_errors": [
+                message
+                for name, form in (bound or {}).items()
+                if name not in actions
+                for errors in form.errors.values()
+                for message in errors
+            ],
+            "verification": verification,
+            "panels": panels.render(request, item),
+        },
+        status=status,
+    )
+
+
+def _seal_history(events) -> list[dict]:
+    """Each set of seals the item carried, from the event that put it on."""
+    history, current = [], None
+    for event in events:
+        seals = list(event.seals or [])
+        if seals != current:
+            history.append({"seals": seals, "since": event})
+            current = seals
+    return history
+
+
+@require_GET
+@login_required
+def item_detail(request, label: str):
+    item = selectors.item_get(user=request.user, label=label)
+    return _item_page(request, item)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def item_add(request, public_id):
+    """Bag an item from a seizure, or (``?parent=<label>``) take a sub-item from one."""
+    user = request.user
+    seizure = seizure_get(user=user, public_id=public_id)
+    if not can(user, Action.EVIDENCE_CUSTODY):
+        raise PermissionDenied
+    parent = None
+    parent_label = request.GET.get("parent") or request.POST.get("parent") or ""
+    if parent_label:
+        parent = selectors.item_get(user=user, label=parent_label)
+        if parent.seizure_id != seizure.pk:
+            raise Http404
+        if "sub-item" not in available_actions(user, parent):
+            raise PermissionDenied
+    if request.method == "POST":
+        form = ItemForm(request.POST, request.FILES, seizure=seizure)
+        if form.is_valid():
+            item = _create(request, form, seizure=seizure, parent=parent)
+            if item is not None:
+                messages.success(
+                    request,
+                    _("%(label)s is in your custody. Print its label and seal the bag.")
+                    % {"label": item.label},
+                )
+                if "another" in request.POST:
+                    url = reverse("evidence:add", kwargs={"public_id": seizure.public_id})
+                    return redirect(url + (f"?parent={parent.label}" if parent else ""))
+                return redirect(_item_url(item))
+        status = 400
+    else:
+        initial = {}
+        if parent is not None:
+            initial = {"storage_location": parent.storage_location}
+        form = ItemForm(seizure=seizure, initial=initial)
+        status = 200
+    return render(
+        request,
+        "evidence/add.html",
+        {"seizure": seizure, "parent": parent, "form": form},
+        status=status,
+    )
+
+
+def _create(request, form: ItemForm, *, seizure, parent) -> EvidenceItem | None:
+    data = form.cleaned_data
+    facts = None
+    try:
+        if data.get("file"):
+            facts = files.store_upload(data["file"], seizure=seizure)
+        item = services.item_create(
+            seizure=seizure,
+            by=request.user,
+            kind=data["kind"],
+            description=data["description"],
+            storage_location=data["storage_location"],
+            seal_numbers=data["seal_numbers"],
+            condition=data["condition"],
+            seized_item=data.get("seized_item"),
+            parent=parent,
+            file_facts=facts,
+        )
+    except BaseException as exc:
+        # The item was not created: its file must not stay behind, unreferenced.
+        if facts:
+            files.discard(facts["stored_name"])
+        if not isinstance(exc, ValidationError):
+            raise
+        _add_errors(form, exc)
+        return None
+    return item
+
+
+# --- custody moves -----------------------------------------------------------------------
+
+
+def _move(request, label: str, name: str, form_class, call):
+    """Validate ``form_class`` from the POST and run ``call(item, data)``; on refusal the
+    item page comes back with the form and its errors (400)."""
+    user = request.user
+    item = selectors.item_get(user=user, label=label)
+    # Someone who may hold evidence but not this move now (a stale page, another holder)
+    # goes on to the service, which says why; a role that never holds evidence stops here.
+    if name not in available_actions(user, item) and not can(user, Action.EVIDENCE_CUSTODY):
+        raise PermissionDenied
+    kwargs = {"item": item, "by": user} if form_class is TransferForm else {}
+    if form_class is DisposeForm:
+        kwargs = {"by": user}
+    form = form_class(request.POST, auto_id=f"{name}-%s", **kwargs)
+    if form.is_valid():
+        try:
+            call(item, form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect(_item_url(item))
+    # Read again: the service may have refused because someone else moved it meanwhile.
+    item = selectors.item_get(user=user, label=label)
+    return _item_page(request, item, bound={name: form}, status=400)
+
+
+@require_POST
+@login_required
+def item_transfer(request, label: str):
+    def call(item, data):
+        services.transfer_start(
+            item=item,
+            by=request.user,
+            to=data["to"],
+            purpose=data["purpose"],
+            place=data["place"],
+            note=data["note"],
+        )
+        messages.success(
+            request,
+            _("%(label)s is in transit to %(name)s until they confirm receipt.")
+            % {"label": item.label, "name": data["to"].get_full_name() or data["to"].username},
+        )
+
+    return _move(request, label, "transfer", TransferForm, call)
+
+
+@require_POST
+@login_required
+def item_receive(request, label: str):
+    def call(item, data):
+        services.transfer_confirm(item=item, by=request.user, **data)
+        messages.success(request, _("%(label)s is in your custody.") % {"label": item.label})
+
+    return _move(request, label, "receive", ReceiveForm, call)
+
+
+@require_POST
+@login_required
+def item_reject(request, label: str):
+    def call(item, data):
+        services.transfer_reject(item=item, by=request.user, reason=data["reason"])
+        messages.success(
+            request, _("You refused %(label)s; it stays with its sender.") % {"label": item.label}
+        )
+
+    return _move(request, label, "reject", RejectForm, call)
+
+
+@require_POST
+@login_required
+def item_cancel(request, label: str):
+    def call(item, data):
+        services.transfer_cancel(item=item, by=request.user, note=data["note"])
+        messages.success(
+            request, _("The hand-over of %(label)s was cancelled.") % {"label": item.label}
+        )
+
+    return _move(request, label, "cancel", CancelForm, call)
+
+
+@require_POST
+@login_required
+def item_check(request, label: str):
+    def call(item, data):
+        services.item_check(item=item, by=request.user, **data)
+        messages.success(request, _("The check of %(label)s is recorded.") % {"label": item.label})
+
+    return _move(request, label, "check", CheckForm, call)
+
+
+@require_POST
+@login_required
+def item_dispose(request, label: str):
+    def call(item, data):
+        services.item_dispose(
+            item=item,
+            by=request.user,
+            purpose=data["purpose"],
+            witness=data["witness"],
+            place=data["place"],
+            note=data["note"],
+        )
+        messages.success(request, _("%(label)s was disposed of.") % {"label": item.label})
+
+    return _move(request, label, "dispose", DisposeForm, call)
+
+
+# --- verification and digital files -----------------------------------------------------
+
+
+@require_POST
+@login_required
+def item_verify(request, label: str):
+    """Check the item's chain now and say so on its page: the first broken link, if any."""
+    item = selectors.item_get(user=request.user, label=label)
+    broken = verify_item(item)
+    audit_access(request=request, obj=item, event="verify_chain", extra={"intact": broken is None})
+    return _item_page(request, item, verification={"ok": broken is None, "broken": broken})
+
+
+@require_GET
+@login_required
+def item_file(request, label: str):
+    """The digital evidence file, always as a download (never shown inline), audited."""
+    item = selectors.item_get(user=request.user, label=label)
+    if not item.file:
+        raise Http404
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    audit_access(
+        request=request, obj=item, event=AccessEvent.DOWNLOAD, extra={"sha256": item.file_sha256}
+    )
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=item.file_name or item.label,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@login_required
+def item_file_verify(request, label: str):
+    """Hash the stored copy again and compare it with the hash taken when it came in."""
+    item = selectors.item_get(user=request.user, label=label)
+    if not item.file:
+        raise Http404
+    now = files.file_sha256(item)
+    ok = now == item.file_sha256
+    audit_access(request=request, obj=item, event="verify_file", extra={"sha256": now, "ok": ok})
+    if ok:
+        messages.success(request, _("The stored file still has its SHA-256: it is unchanged."))
+    elif now is None:
+        messages.error(request, _("The stored file is missing."))
+    else:
+        messages.error(
+            request,
+            _("The stored file's SHA-256 is now %(now)s: it differs from the one recorded.")
+            % {"now": now},
+        )
+    return redirect(_item_url(item))
+
+
+# --- what I hold --------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def my_evidence(request):
+    """Hand-overs waiting for me, what I hold, and my unit's store; and a label search."""
+    user = request.user
+    if not can(user, Action.EVIDENCE_CUSTODY):
+        raise PermissionDenied
+    wanted = (request.GET.get("label") or "").strip().upper()
+    if wanted:
+        found = selectors.item_list(user=user).filter(label=wanted).first()
+        if found is not None:
+            return redirect(_item_url(found))
+        messages.error(
+            request, _("No item labelled %(label)s that you may see.") % {"label": wanted}
+        )
+    store = Paginator(selectors.items_in_store(user=user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "evidence/mine.html",
+        {
+            "incoming": list(selectors.items_incoming(user=user)),
+            "held": list(selectors.items_held(user=user)[:PAGE_SIZE]),
+            "store": store,
+            "wanted": wanted,
+        },
+    )
