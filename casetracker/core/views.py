@@ -11,10 +11,13 @@ _INBOX_ROLES = {Role.INVESTIGATOR, Role.NCB_OFFICER}
 @login_required
 def home(request):
     """Where a person lands after logging in: evaluators on their figures, investigators
-    and NCB officers on their referral inbox, everyone else on the seizures of their unit."""
+    and NCB officers on their referral inbox, custodians on the evidence they hold,
+    everyone else on the seizures of their unit."""
     user = request.user
     if can(user, Action.EVALUATION_VIEW) and not can(user, Action.SEIZURE_VIEW):
         return redirect("reporting:seizures")
     if user.role in _INBOX_ROLES and not user.is_superuser:
         return redirect("referrals:inbox")
+    if user.role == Role.CUSTODIAN and not user.is_superuser:
+        return redirect("evidence:mine")
     return redirect("seizures:list")

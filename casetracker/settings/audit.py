@@ -28,10 +28,11 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
             "shares",
             "referrals",
             "routing_job",
+            "evidence_items",
         ],
     },
     "seizures.container",
-    "seizures.seizeditem",
+    {"model": "seizures.seizeditem", "exclude_fields": ["evidence_items"]},
     "seizures.portcall",
     "seizures.party",
     "seizures.attachment",
@@ -59,6 +60,13 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         ],
     },
     "referrals.referralevent",
+    # Evidence: items as they are bagged and move; each custody event is its own record in
+    # the item's hash chain, so the item's chain head and count are left out here.
+    {
+        "model": "evidence.evidenceitem",
+        "exclude_fields": ["children", "events", "chain_head", "event_count"],
+    },
+    "evidence.evidenceitemgroupobjectpermission",
     # Organisations, people and their rights.
     # Reverse relations left out for the same reason.
     {"model": "core.port", "exclude_fields": ["units", "seizures"]},
