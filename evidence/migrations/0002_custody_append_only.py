@@ -29,7 +29,8 @@ DROP FUNCTION IF EXISTS evidence_custody_append_only();
 def _on_postgres(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            # params=None: the "%" of RAISE is not a placeholder.
+            schema_editor.execute(sql, params=None)
 
     return run
 
