@@ -17,6 +17,7 @@ urlpatterns = [
     path("seizures/", include("seizures.urls")),
     path("", include("referrals.urls")),
     path("evidence/", include("evidence.urls")),
+    path("forensics/", include("forensics.urls")),
     path("api/v1/", include("casetracker.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),

@@ -54,9 +54,14 @@ class ItemForm(forms.Form):
         help_text=_("For a digital file: it is hashed (SHA-256) as it is stored."),
     )
 
-    def __init__(self, *args, seizure, **kwargs):
+    def __init__(self, *args, seizure, parent=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["seized_item"].queryset = seizure.items.all()
+        if parent is None:
+            self.fields["seized_item"].queryset = seizure.items.all()
+        else:
+            # A sub-item comes from the same goods as its parent; whoever takes it may not
+            # see the seizure's items at all.
+            del self.fields["seized_item"]
 
     def clean(self):
         data = super().clean()

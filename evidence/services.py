@@ -142,7 +142,9 @@ def item_create(
     _require_custody_role(by)
     now = timezone.now()
     when = _when(occurred_at, now)
-    if not seizure_list(user=by).filter(pk=seizure.pk).exists():
+    # Whoever holds an item may take a sample from it (a lab custodian does, without
+    # seeing the seizure); a new item straight from the seizure needs the seizure.
+    if parent is None and not seizure_list(user=by).filter(pk=seizure.pk).exists():
         raise PermissionDenied(_("You do not work on this seizure."))
     # The seizure row serialises numbering; the parent row serialises its own chain.
     list(Seizure.objects.select_for_update().filter(pk=seizure.pk).values_list("pk"))

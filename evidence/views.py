@@ -145,21 +145,27 @@ def item_detail(request, label: str):
 @require_http_methods(["GET", "POST"])
 @login_required
 def item_add(request, public_id):
-    """Bag an item from a seizure, or (``?parent=<label>``) take a sub-item from one."""
-    user = request.user
-    seizure = seizure_get(user=user, public_id=public_id)
-    if not can(user, Action.EVIDENCE_CUSTODY):
+    """Bag an item from a seizure."""
+    seizure = seizure_get(user=request.user, public_id=public_id)
+    if not can(request.user, Action.EVIDENCE_CUSTODY):
         raise PermissionDenied
-    parent = None
-    parent_label = request.GET.get("parent") or request.POST.get("parent") or ""
-    if parent_label:
-        parent = selectors.item_get(user=user, label=parent_label)
-        if parent.seizure_id != seizure.pk:
-            raise Http404
-        if "sub-item" not in available_actions(user, parent):
-            raise PermissionDenied
+    return _bag_page(request, seizure=seizure, parent=None)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def item_sub_add(request, label: str):
+    """Take a sub-item (a sample, a swab) from an item one holds; a lab custodian does this
+    without seeing the seizure."""
+    parent = selectors.item_get(user=request.user, label=label)
+    if "sub-item" not in available_actions(request.user, parent):
+        raise PermissionDenied
+    return _bag_page(request, seizure=parent.seizure, parent=parent)
+
+
+def _bag_page(request, *, seizure, parent):
     if request.method == "POST":
-        form = ItemForm(request.POST, request.FILES, seizure=seizure)
+        form = ItemForm(request.POST, request.FILES, seizure=seizure, parent=parent)
         if form.is_valid():
             item = _create(request, form, seizure=seizure, parent=parent)
             if item is not None:
@@ -169,20 +175,23 @@ def item_add(request, public_id):
                     % {"label": item.label},
                 )
                 if "another" in request.POST:
-                    url = reverse("evidence:add", kwargs={"public_id": seizure.public_id})
-                    return redirect(url + (f"?parent={parent.label}" if parent else ""))
+                    return redirect(request.path)
                 return redirect(_item_url(item))
         status = 400
     else:
-        initial = {}
-        if parent is not None:
-            initial = {"storage_location": parent.storage_location}
-        form = ItemForm(seizure=seizure, initial=initial)
+        initial = {"storage_location": parent.storage_location} if parent else {}
+        form = ItemForm(seizure=seizure, parent=parent, initial=initial)
         status = 200
     return render(
         request,
         "evidence/add.html",
-        {"seizure": seizure, "parent": parent, "form": form},
+        {
+            "seizure": seizure,
+            "seizure_visible": parent is None
+            or selectors.seizure_visible(user=request.user, item=parent),
+            "parent": parent,
+            "form": form,
+        },
         status=status,
     )
 
@@ -201,7 +210,7 @@ def _create(request, form: ItemForm, *, seizure, parent) -> EvidenceItem | None:
             storage_location=data["storage_location"],
             seal_numbers=data["seal_numbers"],
             condition=data["condition"],
-            seized_item=data.get("seized_item"),
+            seized_item=data.get("seized_item") or (parent.seized_item if parent else None),
             parent=parent,
             file_facts=facts,
         )

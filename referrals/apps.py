@@ -9,7 +9,11 @@ class ReferralsConfig(AppConfig):
     def ready(self) -> None:
         from seizures import panels
 
-        from . import receivers  # noqa: F401  (routing on submission)
+        from . import (
+            link_privacy,
+            receivers,  # noqa: F401  (routing on submission)
+        )
         from .panel import referral_panel
 
         panels.register(referral_panel)
+        link_privacy.install()

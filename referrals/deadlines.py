@@ -9,9 +9,12 @@ twice at once, nobody gets the same reminder twice.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.db import transaction
 from django.utils import timezone
+
+from casetracker.core.deadlines import walk_due
 
 from . import notifications
 from .choices import ReferralStatus
@@ -45,19 +48,14 @@ def deadlines_check(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     handled = {}
     for stamp, when, due, statuses, key in _STEPS:
-        handled[key] = 0
-        while True:
-            ids = list(
-                Referral.objects.filter(
-                    **{f"{stamp}__isnull": True, f"{when}__lte": now, "status__in": statuses}
-                )
-                .order_by(when)
-                .values_list("pk", flat=True)[:BATCH]
-            )
-            for pk in ids:
-                handled[key] += _handle(pk, stamp=stamp, due=due, key=key, now=now)
-            if len(ids) < BATCH:
-                break
+        handled[key] = walk_due(
+            Referral.objects.filter(status__in=statuses),
+            stamp=stamp,
+            when=when,
+            now=now,
+            handle=functools.partial(_handle, stamp=stamp, due=due, key=key, now=now),
+            batch=BATCH,
+        )
     return handled
 
 

@@ -11,16 +11,20 @@ sent on, no caching, no links into the app. Every use is audited against the ref
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django_fsm import can_proceed
 
+from casetracker.core.audit.middleware import client_address
 from casetracker.core.audit.services import audit_access
 
 from . import dossier as dossiers
@@ -156,12 +160,86 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _invalid(request, message) -> HttpResponse:
+def _invalid(request, message, *, guess: bool = True) -> HttpResponse:
+    """The page for a link that cannot be used; ``guess``: the link itself was unusable
+    (forged, broken, expired, void), which counts towards the client's limit."""
+    if guess:
+        _failure_count(request, add=True)
     response = render(request, "referrals/respond_invalid.html", {"message": message}, status=404)
     return _private(response)
 
 
-def _page(request, referral, token, *, forms_=None, error=None, status=200) -> HttpResponse:
+# --- guessing links: a client that keeps sending unusable ones is slowed down ------------
+
+FAILURE_WINDOW_SECONDS = 60
+
+
+def _failure_count(request, *, add: bool = False) -> int:
+    """Unusable links this client sent in the current minute (counting one more if ``add``).
+
+    A fixed window per address: the first failure opens it for a minute."""
+    key = f"referrals:link-failures:{client_address(request) or 'unknown'}"
+    if not add:
+        return cache.get(key, 0)
+    cache.add(key, 0, FAILURE_WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window closed between add and incr
+        cache.set(key, 1, FAILURE_WINDOW_SECONDS)
+        return 1
+
+
+def _too_many(request) -> HttpResponse | None:
+    """429 once the client sent too many unusable links this minute, for any link: a
+    guesser learns nothing more, not even whether its next guess was right."""
+    if _failure_count(request) < settings.REFERRAL_LINK_FAILURES_PER_MINUTE:
+        return None
+    message = _("Too many links that cannot be used were tried from your address. Wait a minute.")
+    response = render(request, "referrals/respond_invalid.html", {"message": message}, status=429)
+    response["Retry-After"] = str(FAILURE_WINDOW_SECONDS)
+    return _private(response)
+
+
+# --- the holder's language: the recipient's, unless they pick another on the page ------
+
+
+def _language(request, referral: Referral) -> tuple[str, str]:
+    """(the language to answer in, the ``?lang=`` to carry on links or "").
+
+    The page is in the language the sender chose for the recipient (the e-mails' one),
+    not the browser's: a counterpart's office PC may be set up in any language. A
+    language picked on the page (``?lang=``) wins and is carried along.
+    """
+    available = dict(settings.LANGUAGES)
+    chosen = request.GET.get("lang", "")
+    if chosen in available:
+        return chosen, chosen
+    language = referral.recipient.language
+    return (language if language in available else settings.LANGUAGE_CODE), ""
+
+
+def _with_lang(url: str, chosen: str, **query) -> str:
+    if chosen:
+        query["lang"] = chosen
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _in_language(view):
+    """Run ``view(request, referral, token, chosen)`` in the holder's language."""
+
+    def wrapped(request, referral, token):
+        language, chosen = _language(request, referral)
+        with translation.override(language):
+            response = view(request, referral, token, chosen)
+        response["Content-Language"] = language
+        return response
+
+    return wrapped
+
+
+def _page(
+    request, referral, token, chosen="", *, forms_=None, error=None, status=200
+) -> HttpResponse:
     moves = open_moves(referral)
     shows_data = referral.status in SHOWS_DATA
     forms_ = forms_ or {}
@@ -182,6 +260,14 @@ def _page(request, referral, token, *, forms_=None, error=None, status=200) -> H
         "error": error,
         "confirmation": confirmation,
         "dossier": dossiers.dossier_data(referral=referral) if shows_data else None,
+        "action": _with_lang(reverse("referrals:respond", kwargs={"token": token}), chosen),
+        "dossier_url": _with_lang(
+            reverse("referrals:respond-dossier", kwargs={"token": token}), chosen
+        ),
+        "languages": [
+            (code, _with_lang(reverse("referrals:respond", kwargs={"token": token}), code))
+            for code, _name in settings.LANGUAGES
+        ],
     }
     return _private(render(request, "referrals/respond.html", context, status=status))
 
@@ -198,19 +284,31 @@ def _messages(exc: ValidationError | PermissionDenied) -> list[str]:
 
 @require_http_methods(["GET", "POST"])
 def respond(request, token):
+    if refused := _too_many(request):
+        return refused
     try:
         referral = referral_from_token(token)
     except LinkInvalid as exc:
         return _invalid(request, exc.message)
+    return _respond(request, referral, token)
+
+
+@_in_language
+def _respond(request, referral, token, chosen):
     if request.method == "GET":
         _audit(request, referral, "response_link_view")
-        return _page(request, referral, token)
+        return _page(request, referral, token, chosen)
 
     move = request.POST.get("move", "")
     if move not in MOVES:
         _audit(request, referral, "response_link_refused", move=move[:40])
         return _page(
-            request, referral, token, error=[_("Choose one of the steps offered.")], status=400
+            request,
+            referral,
+            token,
+            chosen,
+            error=[_("Choose one of the steps offered.")],
+            status=400,
         )
     form_class, act, _target, _done = MOVES[move]
     data = {}
@@ -223,6 +321,7 @@ def respond(request, token):
                 request,
                 referral,
                 token,
+                chosen,
                 forms_={move: form},
                 error=[_("Please correct the form below.")],
                 status=400,
@@ -237,24 +336,34 @@ def respond(request, token):
             request,
             referral,
             token,
+            chosen,
             forms_={move: form} if form else None,
             error=_messages(exc),
             status=400,
         )
     _audit(request, referral, f"response_link_{move}", result="done")
     url = reverse("referrals:respond", kwargs={"token": token})
-    return HttpResponseRedirect(f"{url}?{urlencode({'done': move})}", status=303)
+    return HttpResponseRedirect(_with_lang(url, chosen, done=move), status=303)
 
 
 @require_GET
 def dossier(request, token):
+    if refused := _too_many(request):
+        return refused
     try:
         referral = referral_from_token(token)
     except LinkInvalid as exc:
         return _invalid(request, exc.message)
+    return _dossier(request, referral, token)
+
+
+@_in_language
+def _dossier(request, referral, token, chosen):
     if referral.status not in SHOWS_DATA:
         return _invalid(
-            request, _("This referral was declined: its seizure is no longer shared with you.")
+            request,
+            _("This referral was declined: its seizure is no longer shared with you."),
+            guess=False,
         )
     content = dossiers.dossier_pdf(referral=referral)
     _audit(request, referral, "response_link_dossier")

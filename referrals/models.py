@@ -299,6 +299,15 @@ def _same_dimension(unit: str, units) -> bool:
     return any(_TO_BASE.get(other, (other, 1))[0] == dimension for other in units)
 
 
+# The deadline the recipient should mind now: acknowledging while sent, answering once
+# acknowledged, none after. The inbox sorts on it, and an index holds it (see Referral.Meta).
+NEXT_DUE = models.Case(
+    models.When(status=ReferralStatus.SENT, then=models.F("ack_due_at")),
+    models.When(status=ReferralStatus.ACKNOWLEDGED, then=models.F("respond_due_at")),
+    default=None,
+)
+
+
 class Referral(ConcurrentTransitionMixin, models.Model):
     """A seizure handed to one recipient, with what they may see and by when they answer.
 
@@ -372,13 +381,25 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
         constraints = [
+            # One live referral per seizure and recipient, however often routing runs; a
+            # withdrawn one does not count, so the sender can send the seizure again.
             models.UniqueConstraint(
-                fields=["seizure", "recipient"], name="one_referral_per_seizure_and_recipient"
+                fields=["seizure", "recipient"],
+                condition=~Q(status=ReferralStatus.WITHDRAWN),
+                name="one_live_referral_per_seizure_and_recipient",
             )
         ]
         indexes = [
             # The inbox: a recipient's referrals by the next deadline.
             models.Index(fields=["recipient", "status", "ack_due_at"], name="referral_inbox"),
+            # The inbox's order (selectors.inbox): a page is read off this index in order.
+            models.Index(
+                models.F("recipient"),
+                NEXT_DUE,
+                models.F("respond_due_at"),
+                models.F("id"),
+                name="referral_inbox_next_due",
+            ),
             # The deadline task's four questions ("remind or escalate what is due now?").
             models.Index(
                 fields=["ack_remind_at"],

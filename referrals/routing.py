@@ -235,7 +235,8 @@ def seizure_route(*, seizure_id: int) -> list[Referral]:
 
     The job row is locked for the whole routing, so two workers routing the same seizure
     queue behind each other and the second finds the job done. Recipients already
-    referred (by hand, or by an earlier run cut short) are left as they are.
+    referred (by hand, or by an earlier run cut short, or withdrawn since) are left as
+    they are.
     """
     from .services import referral_send
 
@@ -243,6 +244,8 @@ def seizure_route(*, seizure_id: int) -> list[Referral]:
     if job is None or job.done_at is not None:
         return []
     seizure = Seizure.objects.select_related("unit").get(pk=seizure_id)
+    # Withdrawn referrals count too: a withdrawal is the sender's decision, and routing
+    # run again (a redelivered task) must not undo it. Sending again is done by hand.
     already = set(Referral.objects.filter(seizure=seizure).values_list("recipient_id", flat=True))
     created = []
     for decision in decisions_for(SeizureFacts.of(seizure)):

@@ -32,7 +32,7 @@ from seizures.sharing import seizure_share, seizure_unshare
 
 from . import notifications
 from .choices import ClosingOutcome, DeclineReason, Origin, ReferralStatus
-from .models import Recipient, Referral, ReferralEvent
+from .models import Notification, Recipient, Referral, ReferralEvent
 from .routing import Decision, abroad_floor, deadlines
 
 
@@ -121,10 +121,17 @@ def referral_add(
     respond_days: int,
     message: str = "",
 ) -> Referral:
-    """A referral made by hand by the seizing unit (besides, or instead of, the rules)."""
+    """A referral made by hand by the seizing unit (besides, or instead of, the rules).
+
+    A recipient whose referral was withdrawn can be sent the seizure again: a new referral,
+    the withdrawn one stays in the history. Two officers doing it at once queue on the
+    seizure's lock, and the second is told it was already done."""
     _require_sender(user, seizure)
     seizure = Seizure.objects.select_for_update().select_related("unit").get(pk=seizure.pk)
-    if Referral.objects.filter(seizure=seizure, recipient=recipient).exists():
+    live = Referral.objects.filter(seizure=seizure, recipient=recipient).exclude(
+        status=ReferralStatus.WITHDRAWN
+    )
+    if live.exists():
         raise ValidationError(
             {"recipient": _("This seizure has already been referred to this recipient.")}
         )
@@ -363,3 +370,15 @@ def _senders(referral: Referral) -> list[notifications.Addressee]:
     if creator.is_active:
         people.append(notifications.Addressee(creator, creator.email, settings.LANGUAGE_CODE[:2]))
     return people
+
+
+# --- the in-app messages ----------------------------------------------------------------
+
+
+def notifications_mark_read(*, user, referral: Referral | None = None) -> int:
+    """Mark ``user``'s unread messages read: those about ``referral`` (the user opened it),
+    or all of them. Returns how many were unread; someone else's are never touched."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if referral is not None:
+        unread = unread.filter(referral=referral)
+    return unread.update(read_at=timezone.now())

@@ -6,6 +6,9 @@ app_name = "referrals"
 urlpatterns = [
     # The recipient unit's inbox and each referral's page (sender and recipient).
     path("referrals/", views.inbox, name="inbox"),
+    # The seizing unit's view of the referrals it sent, and "mark all messages read".
+    path("referrals/sent/", views.sent, name="sent"),
+    path("referrals/messages/read/", views.notifications_read, name="notifications-read"),
     path("referrals/<uuid:public_id>/", views.referral_detail, name="detail"),
     path("referrals/<uuid:public_id>/dossier.pdf", dossier_views.referral_dossier, name="dossier"),
     # One POST route per move of the life cycle.

@@ -23,7 +23,9 @@ evaluator (unit EVAL).
 Targets: ``seizure`` (the seizure the persona looks at), ``attachment`` / ``note`` (an H1
 piece of it), ``attachment_h0`` / ``note_h0`` (an H0 piece: never leaves the owning unit),
 ``referral`` (a referral, in state "sent", of another seizure of the owning unit: to EC-INV
-for every persona but ``recipient_before``, who tries one sent to an NCB instead).
+for every persona but ``recipient_before``, who tries one sent to an NCB instead);
+``forensic_task`` (requested from a lab), ``forensic_report`` (reported, with its PDF) and
+``seizure_link`` (proposed, to another seizure shared like this one): tests/forensics/matrix.py.
 """
 
 from __future__ import annotations
@@ -400,6 +402,23 @@ CASES: list[Case] = [
         "referrals:inbox",
         methods={"GET": everyone(200, anonymous=LOGIN, evaluator=403), **_PAGE_GET_ONLY},
     ),
+    # The seizing unit's sent referrals: for those who send them (officers, supervisors),
+    # each seeing their own unit's (another PCU's officer gets an empty page); a role that
+    # sends none is refused the page.
+    Case(
+        "referrals:sent",
+        methods={
+            "GET": everyone(
+                200, anonymous=LOGIN, recipient_before=403, recipient_after=403, evaluator=403
+            ),
+            **_PAGE_GET_ONLY,
+        },
+    ),
+    # "Mark all read" touches only the signed-in user's own messages: anyone signed in.
+    Case(
+        "referrals:notifications-read",
+        methods={"GET": everyone(405), "POST": everyone(302, anonymous=LOGIN)},
+    ),
     # A referral's page: the sending unit and the recipient unit; for others it is not there.
     Case(
         "referrals:detail",
@@ -524,6 +543,15 @@ CASES: list[Case] = [
             **_PAGE_GET_ONLY,
         },
     ),
+    # Taking a sub-item is for the item's holder (the owner); others who see it are refused.
+    Case(
+        "evidence:sub-item",
+        target="item",
+        methods={
+            "GET": everyone(404, anonymous=LOGIN, owner=200, supervisor=403, recipient_after=403),
+            "POST": everyone(404, anonymous=LOGIN, owner=400, supervisor=403, recipient_after=403),
+        },
+    ),
     *[
         Case(
             f"evidence:{move}",
@@ -560,4 +588,96 @@ CASES: list[Case] = [
         },
     ),
     # --- end of the evidence pages -------------------------------------------------------
+    # --- evidence labels and the chain-of-custody form (evidence/pdf_views.py) ----------
+    # Whoever sees the item downloads its label and its form; a seizure's batch holds the
+    # items the reader sees, and with none the seizure is not there (404).
+    *[
+        Case(
+            f"evidence:{document}",
+            target="item",
+            methods={
+                "GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+                **_PAGE_GET_ONLY,
+            },
+        )
+        for document in ("label-pdf", "custody-pdf")
+    ],
+    Case(
+        "evidence:labels-pdf",
+        target="seizure",
+        methods={
+            "GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+            **_PAGE_GET_ONLY,
+        },
+    ),
+    # --- end of evidence labels and the chain-of-custody form ---------------------------
+    # --- forensic pages (forensics/views.py) --------------------------------------------
+    # Officers, supervisors and investigators who see the seizure ask a lab; an empty form
+    # is refused (400); for others the seizure is not there.
+    Case(
+        "forensics:request",
+        target="seizure",
+        methods={
+            "GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+            "POST": everyone(404, anonymous=LOGIN, owner=400, recipient_after=400),
+        },
+    ),
+    # The lab's queue: a role page for members of a forensic lab (none of the personas).
+    Case("forensics:queue", methods={"GET": everyone(403, anonymous=LOGIN), **_PAGE_GET_ONLY}),
+    # A task: whoever sees its seizure (and its lab); the requesting side reads it but only
+    # the lab moves it (403).
+    Case(
+        "forensics:detail",
+        target="forensic_task",
+        methods={
+            "GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+            **_PAGE_GET_ONLY,
+        },
+    ),
+    *[
+        Case(
+            f"forensics:{move}",
+            target="forensic_task",
+            methods={
+                "GET": everyone(405, anonymous=LOGIN),
+                "POST": everyone(404, anonymous=LOGIN, owner=403, recipient_after=403),
+            },
+        )
+        for move in ("accept", "reject", "assign", "start", "report")
+    ],
+    Case(
+        "forensics:report-download",
+        target="forensic_report",
+        methods={
+            "GET": everyone(404, anonymous=LOGIN, owner=200, recipient_after=200),
+            "POST": everyone(405, anonymous=LOGIN),
+        },
+    ),
+    # Link proposals: for roles that decide links (investigators, supervisors).
+    Case(
+        "forensics:links",
+        methods={
+            "GET": everyone(
+                403, anonymous=LOGIN, supervisor=200, recipient_before=200, recipient_after=200
+            ),
+            **_PAGE_GET_ONLY,
+        },
+    ),
+    # Deciding a link: whoever sees both seizures with a deciding role; the officer sees the
+    # link but may not decide (403); who sees neither seizure finds nothing (404).
+    *[
+        Case(
+            f"forensics:{move}",
+            target="seizure_link",
+            methods={
+                "GET": everyone(405, anonymous=LOGIN),
+                "POST": everyone(
+                    404, anonymous=LOGIN, owner=403, supervisor=302, recipient_after=302
+                ),
+            },
+            bodies={"POST": {"note": "Same profile signature and the same consignee."}},
+        )
+        for move in ("link-confirm", "link-dismiss")
+    ],
+    # --- end of the forensic pages -----------------------------------------------------
 ]

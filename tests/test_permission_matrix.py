@@ -31,6 +31,7 @@ from seizures.attachments import attachment_add, attachment_thumbnail_make
 from seizures.models import Attachment, Note
 
 from . import factories as f
+from .forensics.matrix import forensic_targets
 from .mfa import verified_login
 from .permission_matrix import (
     ADMIN_LOGIN,
@@ -132,6 +133,10 @@ def world(db, settings, tmp_path):
     )
     shared["referral"] = _referral(owner, inv_recipient)
     unshared["referral"] = _referral(owner, ncb_recipient)
+    # Forensic tasks, a lab report and a proposed link (tests/forensics/matrix.py).
+    forensic_targets(
+        owner=owner, supervisor=supervisor, inv_unit=inv_unit, shared=shared, unshared=unshared
+    )
     # Evidence: a digital item of each seizure, in the owner's custody.
     shared["item"] = _evidence_item(owner, shared["seizure"])
     unshared["item"] = _evidence_item(owner, unshared["seizure"])

@@ -20,6 +20,11 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from casetracker.core.choices import HandlingCode, Role, UnitKind
+from referrals.choices import Origin, RecipientKind
+from referrals.models import Recipient
+from referrals.services import referral_accept, referral_send
+
 from . import factories as f
 
 
@@ -64,7 +69,70 @@ def seeded(db, settings):
     return {
         "seizure": f.log_seizure(officer),
         "headers": {"Authorization": f"Token {Token.objects.create(user=officer).key}"},
+        **_referral_seeded(officer),
     }
+
+
+# --- referrals (issue 4): a referral to EC-INV, answered through the API by its investigator,
+# withdrawn by the officer; without it every referral path would only reach the 404 --------
+
+
+def _referral_seeded(officer) -> dict:
+    investigator = f.UserFactory(
+        username="investigator",
+        role=Role.INVESTIGATOR,
+        unit=f.UnitFactory(code="EC-INV", kind=UnitKind.INVESTIGATING, port=None, country="EC"),
+    )
+    recipient = Recipient.objects.create(
+        name="Antinarcóticos", kind=RecipientKind.UNIT, unit=investigator.unit, country="EC"
+    )
+    sent, accepted = (
+        referral_send(
+            seizure=f.log_seizure(officer, submit=True),
+            recipient=recipient,
+            handling_code=HandlingCode.H1,
+            ack_hours=24,
+            respond_days=7,
+            origin=Origin.MANUAL,
+            reasons=[{"kind": "manual", "by": "officer"}],
+            by=officer,
+        )
+        for _n in range(2)
+    )
+    referral_accept(actor=investigator, referral=accepted)
+    token = Token.objects.create(user=investigator).key
+    return {
+        "referral": sent,
+        "accepted_referral": accepted,
+        "recipient_headers": {"Authorization": f"Token {token}"},
+    }
+
+
+def _for_referrals(case, seeded) -> dict:
+    """A seeded referral in the path (an accepted one where the move needs it), and who acts
+    on it: the officer withdraws, the recipient's investigator reads and answers."""
+    later = case.path.endswith(("/investigate/", "/close/"))
+    referral = seeded["accepted_referral" if later else "referral"]
+    case.path_parameters["public_id"] = str(referral.public_id)
+    return seeded["headers"] if case.path.endswith("/withdraw/") else seeded["recipient_headers"]
+
+
+def test_the_seeded_referral_is_reachable_by_the_referral_operations(
+    seeded, client, keep_test_transaction
+):
+    referral = seeded["referral"]
+    as_recipient = {"HTTP_" + k.upper(): v for k, v in seeded["recipient_headers"].items()}
+
+    detail = client.get(f"/api/v1/referrals/{referral.public_id}/", **as_recipient)
+    acknowledged = client.post(
+        f"/api/v1/referrals/{referral.public_id}/acknowledge/", **as_recipient
+    )
+
+    assert detail.status_code == 200
+    assert acknowledged.status_code == 200
+
+
+# --- end of referrals -----------------------------------------------------------------------
 
 
 # Built at collection: generating the document touches no database, and /api/schema/
@@ -95,10 +163,13 @@ schema.app = WSGIHandler()
 def test_it_answers_every_generated_request_without_a_server_error(
     case, seeded, keep_test_transaction
 ):
-    if "public_id" in (case.path_parameters or {}):
+    headers = seeded["headers"]
+    if case.path.startswith("/api/v1/referrals/{public_id}"):
+        headers = _for_referrals(case, seeded)
+    elif "public_id" in (case.path_parameters or {}):
         # Random UUIDs only ever reach the 404; the seeded seizure takes the request
         # through the update and submit code.
         case.path_parameters["public_id"] = str(seeded["seizure"].public_id)
     case.call_and_validate(
-        headers=seeded["headers"], checks=[not_a_server_error, response_schema_conformance]
+        headers=headers, checks=[not_a_server_error, response_schema_conformance]
     )

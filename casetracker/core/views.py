@@ -12,7 +12,7 @@ _INBOX_ROLES = {Role.INVESTIGATOR, Role.NCB_OFFICER}
 def home(request):
     """Where a person lands after logging in: evaluators on their figures, investigators
     and NCB officers on their referral inbox, custodians on the evidence they hold,
-    everyone else on the seizures of their unit."""
+    examiners on their lab's queue, everyone else on the seizures of their unit."""
     user = request.user
     if can(user, Action.EVALUATION_VIEW) and not can(user, Action.SEIZURE_VIEW):
         return redirect("reporting:seizures")
@@ -20,4 +20,6 @@ def home(request):
         return redirect("referrals:inbox")
     if user.role == Role.CUSTODIAN and not user.is_superuser:
         return redirect("evidence:mine")
+    if user.role == Role.EXAMINER and not user.is_superuser:
+        return redirect("forensics:queue")
     return redirect("seizures:list")

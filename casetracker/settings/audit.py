@@ -29,6 +29,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
             "referrals",
             "routing_job",
             "evidence_items",
+            "forensic_tasks",
         ],
     },
     "seizures.container",
@@ -60,11 +61,26 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         ],
     },
     "referrals.referralevent",
+    # --- forensics: tasks, each move of their life cycle, links between seizures. The
+    # deadline stamps change without anyone acting; the moves are recorded as events.
+    {
+        "model": "forensics.forensictask",
+        "exclude_fields": ["events", "notifications", "reminded_at", "escalated_at"],
+    },
+    "forensics.taskevent",
+    "forensics.seizurelink",
+    # --- end of forensics
     # Evidence: items as they are bagged and move; each custody event is its own record in
     # the item's hash chain, so the item's chain head and count are left out here.
     {
         "model": "evidence.evidenceitem",
-        "exclude_fields": ["children", "events", "chain_head", "event_count"],
+        "exclude_fields": [
+            "children",
+            "events",
+            "chain_head",
+            "event_count",
+            "forensic_tasks",
+        ],
     },
     "evidence.evidenceitemgroupobjectpermission",
     # Organisations, people and their rights.
@@ -74,7 +90,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {
         "model": "core.unit",
         "m2m_fields": ["agencies"],
-        "exclude_fields": ["seizures", "members", "recipient"],
+        "exclude_fields": ["seizures", "members", "recipient", "forensic_tasks"],
     },
     {
         "model": "core.user",

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "seizures",
     "referrals",
     "evidence",
+    "forensics",
     "casetracker.reporting",
 ]
 

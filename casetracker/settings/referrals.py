@@ -14,6 +14,12 @@ REFERRAL_RESPOND_DAYS = env_int("CASETRACKER_REFERRAL_RESPOND_DAYS", 14, minimum
 # How long one response link works. Every reminder carries a fresh one, and a withdrawn
 # referral's links stop working at once, whatever their age.
 REFERRAL_LINK_DAYS = env_int("CASETRACKER_REFERRAL_LINK_DAYS", 30, minimum=1)
+# After this many unusable links (forged, broken, expired, void) from one address within a
+# minute, that address gets 429 on every response link until the minute is over. Counted
+# in Django's cache: per process with the default local-memory cache, shared with Redis.
+REFERRAL_LINK_FAILURES_PER_MINUTE = env_int(
+    "CASETRACKER_REFERRAL_LINK_FAILURES_PER_MINUTE", 10, minimum=1
+)
 
 # The sweeper re-sends routing and e-mail work that was not done this many minutes after
 # it was queued (a broker outage, a lost message); the work itself is idempotent.

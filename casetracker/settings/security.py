@@ -5,6 +5,9 @@ from .env import env_bool, env_int, env_str
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# The usual 403 page; on an external response link it also keeps the token out of the log
+# line Django writes for a failed check (issue 4).
+CSRF_FAILURE_VIEW = "referrals.link_privacy.csrf_failure"
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -19,6 +19,7 @@ from ..mfa import verified_login
         (Role.NCB_OFFICER, UnitKind.NCB, "referrals:inbox"),
         (Role.EVALUATOR, UnitKind.EVALUATION, "reporting:seizures"),
         (Role.CUSTODIAN, UnitKind.FORENSIC_LAB, "evidence:mine"),
+        (Role.EXAMINER, UnitKind.FORENSIC_LAB, "forensics:queue"),
     ],
 )
 def test_each_role_lands_where_its_work_starts(client, role, kind, landing):

@@ -230,3 +230,34 @@ def test_the_item_page_costs_the_same_queries_however_long_the_chain(
         services.transfer_start(item=long, by=officer, to=colleague, purpose=Purpose.STORAGE)
         services.transfer_cancel(item=long, by=officer)
     assert queries(short) == queries(long)
+
+
+def test_a_lab_custodian_takes_a_sample_from_an_item_it_holds(
+    client, officer, lab_custodian, seizure, item
+):
+    services.transfer_start(item=item, by=officer, to=lab_custodian, purpose=Purpose.LABORATORY)
+    services.transfer_confirm(
+        item=item,
+        by=lab_custodian,
+        seal_check="intact",
+        condition="good",
+        storage_location="Vault 1",
+    )
+    client.force_login(lab_custodian)
+    url = _url("sub-item", item)
+    form = client.get(url)
+    assert form.status_code == 200
+    # The lab does not see the seizure, nor its seized goods.
+    assert "seized_item" not in form.context["form"].fields
+    response = client.post(
+        url,
+        {
+            "kind": "drug_sample",
+            "description": "2 g for profiling",
+            "storage_location": "Bench 2",
+            "condition": "good",
+        },
+    )
+    sample = EvidenceItem.objects.get(parent=item)
+    assert response["Location"] == _url("item", sample)
+    assert sample.custodian == lab_custodian and sample.custodian_unit == lab_custodian.unit

@@ -7,6 +7,7 @@ Belgium by e-mail.
 """
 
 import pytest
+from django.core.cache import cache
 
 from casetracker.core.choices import HandlingCode, Role, UnitKind
 from referrals.choices import RecipientKind
@@ -14,6 +15,13 @@ from referrals.models import Recipient, RoutingRule
 from seizures.choices import CommodityCategory
 
 from .. import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Counters kept in the cache (the response link's failures, API throttles) start at
+    zero in every test."""
+    cache.clear()
 
 
 def unit(code: str, kind: str, country: str = "EC", **fields):

@@ -20,7 +20,7 @@ from django.urls import reverse
 from casetracker.core.choices import HandlingCode
 from referrals import links, services
 from referrals.choices import ClosingOutcome, DeclineReason, Origin, ReferralStatus
-from referrals.models import Referral, ReferralEvent
+from referrals.models import Recipient, Referral, ReferralEvent
 from referrals.services import ExternalActor
 from seizures.models import Party
 
@@ -44,7 +44,11 @@ def _refer(seizure, recipient, officer, code=HandlingCode.H2) -> Referral:
 
 @pytest.fixture
 def referral(officer, external_recipient):
-    """A seizure referred abroad at H2, with a party at each narrower and wider code."""
+    """A seizure referred abroad at H2, with a party at each narrower and wider code.
+
+    The page speaks the recipient's language: these tests read it in English."""
+    external_recipient.language = "en"
+    external_recipient.save()
     seizure = f.log_seizure(officer, submit=True)
     for name, code in (
         ("Zeta Hidden", HandlingCode.H0),
@@ -91,6 +95,44 @@ def test_the_link_shows_the_referral_at_its_handling_code_and_no_h0_or_h1_party(
     assert "CSQU3054383" in page and "MSC Example" in page
 
 
+def test_the_page_and_dossier_speak_the_recipients_language_not_the_browsers(client, referral):
+    Recipient.objects.filter(pk=referral.recipient_id).update(language="fr")
+    token = links.response_token(referral)
+
+    response = client.get(_link(token), HTTP_ACCEPT_LANGUAGE="en")
+    dossier = client.get(
+        reverse("referrals:respond-dossier", kwargs={"token": token}), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    page = response.content.decode()
+    assert response["Content-Language"] == "fr"
+    assert '<html lang="fr">' in page
+    assert "Votre réponse" in page and "Your answer" not in page
+    assert dossier["Content-Language"] == "fr"
+    assert dossier.content != _dossier_in(client, token, "en")
+
+
+def _dossier_in(client, token, language) -> bytes:
+    url = reverse("referrals:respond-dossier", kwargs={"token": token})
+    return client.get(f"{url}?lang={language}").content
+
+
+def test_the_holder_may_switch_the_page_to_another_language_and_answer_in_it(client, referral):
+    Recipient.objects.filter(pk=referral.recipient_id).update(language="fr")
+    token = links.response_token(referral)
+
+    french = client.get(_link(token)).content.decode()
+    spanish = client.get(f"{_link(token)}?lang=es")
+    answered = client.post(f"{_link(token)}?lang=es", {"move": "acknowledge"})
+
+    assert f'href="{_link(token)}?lang=es"' in french
+    assert spanish["Content-Language"] == "es"
+    assert "Su respuesta" in spanish.content.decode()
+    assert f'action="{_link(token)}?lang=es"' in spanish.content.decode()
+    assert answered.status_code == 303
+    assert answered["Location"] == f"{_link(token)}?done=acknowledge&lang=es"
+
+
 def test_the_page_keeps_the_token_to_itself(client, referral):
     link = _link(referral)
     response = client.get(link)
@@ -99,10 +141,12 @@ def test_the_page_keeps_the_token_to_itself(client, referral):
     assert "noindex" in response["X-Robots-Tag"]
     page = response.content.decode()
     assert '<meta name="robots" content="noindex, nofollow">' in page
-    # No site menu, no links into the app: only its own dossier and the style sheets.
+    # No site menu, no links into the app: only itself in each language, its own dossier
+    # and the style sheets.
     hrefs = re.findall(r'href="([^"]+)"', page)
     dossier = reverse("referrals:respond-dossier", kwargs={"token": link.split("/")[2]})
-    assert [h for h in hrefs if not h.startswith("/static/")] == [dossier]
+    languages = [f"{link}?lang={code}" for code in ("en", "fr", "es")]
+    assert [h for h in hrefs if not h.startswith("/static/")] == [*languages, dossier]
     assert set(re.findall(r'action="([^"]+)"', page)) == {link}
 
 
@@ -322,6 +366,84 @@ def test_answering_needs_the_pages_csrf_token(referral):
     response = client.post(link, {"move": "accept", "csrfmiddlewaretoken": csrf})
     assert response.status_code == 303
     assert _status(referral) == ReferralStatus.ACCEPTED
+
+
+def test_a_failed_csrf_check_on_the_link_shows_the_403_page_and_logs_no_token(referral, caplog):
+    token = links.response_token(referral)
+    client = Client(enforce_csrf_checks=True)
+    with caplog.at_level("DEBUG"):
+        response = client.post(_link(token), {"move": "accept"})
+
+    assert response.status_code == 403
+    assert "CSRF" not in response.content.decode()  # the site's 403, not Django's CSRF page
+    assert response["Cache-Control"] == "no-store"
+    assert token[:20] not in caplog.text
+    assert _status(referral) == ReferralStatus.SENT
+
+
+def test_a_failed_csrf_check_elsewhere_is_still_logged(officer, caplog):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(officer)
+    with caplog.at_level("WARNING", logger="django.security.csrf"):
+        response = client.post(reverse("referrals:inbox"))
+
+    assert response.status_code == 403
+    assert "Forbidden (CSRF cookie not set.): /referrals/" in caplog.text
+
+
+def test_django_logs_a_refused_method_on_the_link_without_its_token(client, referral, caplog):
+    token = links.response_token(referral)
+    with caplog.at_level("DEBUG"):
+        response = client.put(_link(token))
+
+    assert response.status_code == 405
+    assert "Method Not Allowed (PUT): /r/…/" in caplog.text
+    assert token[:20] not in caplog.text
+    assert all(not hasattr(record, "request") for record in caplog.records)
+
+
+def test_a_client_guessing_links_gets_429_after_the_limit(client, referral, settings):
+    settings.REFERRAL_LINK_FAILURES_PER_MINUTE = 3
+    token = links.response_token(referral)
+    forged = [f"{token[:-4]}{n:04d}" for n in range(3)]
+
+    answers = [client.get(_link(guess)).status_code for guess in forged]
+    after = client.get(_link(token))
+    dossier = client.get(reverse("referrals:respond-dossier", kwargs={"token": token}))
+    post = client.post(_link(token), {"move": "accept"})
+
+    assert answers == [404, 404, 404]
+    assert after.status_code == dossier.status_code == post.status_code == 429
+    assert after["Retry-After"] == "60"
+    assert "Wait a minute" in after.content.decode()
+    assert _status(referral) == ReferralStatus.SENT  # the POST changed nothing
+
+
+def test_the_limit_counts_per_address_and_for_a_minute(referral, settings):
+    settings.REFERRAL_LINK_FAILURES_PER_MINUTE = 2
+    guesser, holder = Client(REMOTE_ADDR="203.0.113.9"), Client(REMOTE_ADDR="198.51.100.7")
+    token = links.response_token(referral)
+    for _n in range(2):
+        guesser.get(_link("not-a-token"))
+
+    assert guesser.get(_link(token)).status_code == 429
+    assert holder.get(_link(token)).status_code == 200
+    with mock.patch("time.time", return_value=time.time() + 61):
+        assert guesser.get(_link(token)).status_code == 200
+
+
+def test_working_links_and_declined_dossiers_do_not_count(client, referral, settings):
+    settings.REFERRAL_LINK_FAILURES_PER_MINUTE = 2
+    token = links.response_token(referral)
+    services.referral_decline(
+        actor=ExternalActor(referral.pk), referral=referral, reason=DeclineReason.NO_LINK
+    )
+    dossier = reverse("referrals:respond-dossier", kwargs={"token": token})
+
+    answers = [client.get(dossier).status_code for _n in range(3)]
+    answers += [client.get(_link(token)).status_code for _n in range(3)]
+
+    assert answers == [404, 404, 404, 200, 200, 200]
 
 
 def test_the_link_holder_downloads_the_dossier(client, referral):

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casetracker.core.choices import HandlingCode, Role, UnitKind
-from referrals import services
+from referrals import selectors, services
 from referrals.choices import Origin, ReferralStatus
 from referrals.models import Notification, Referral, ReferralEvent
 
@@ -198,10 +198,11 @@ def test_the_menu_counts_the_referrals_waiting_for_an_answer(
     assert '<span class="badge nav-count">1<' in page
 
 
-def test_the_menu_has_no_referrals_link_for_officers(as_officer):
+def test_the_menu_takes_officers_to_their_units_sent_referrals_not_an_inbox(as_officer):
     page = as_officer.get(reverse("seizures:list")).content.decode()
 
-    assert reverse("referrals:inbox") not in page
+    assert f'href="{reverse("referrals:inbox")}"' not in page
+    assert f'<a href="{reverse("referrals:sent")}">Sent referrals</a>' in page
 
 
 def test_the_inbox_costs_the_same_queries_for_60_referrals_as_for_one(
@@ -222,6 +223,27 @@ def test_the_inbox_costs_the_same_queries_for_60_referrals_as_for_one(
     assert len(first.context["referrals"]) == 50
     assert len(second.context["referrals"]) == 10
     assert "Page 2 of 2" in second.content.decode()
+
+
+@pytest.mark.postgres
+def test_the_inbox_page_is_read_off_its_index_in_deadline_order(
+    officer, investigator, investigating_recipient
+):
+    """5 000 referrals sorted for every page cost 25 ms; read off the index, under 1 ms.
+    Changing the inbox's order without its index brings the sort back."""
+    for hours in (30, 5, 12):
+        refer(officer, investigating_recipient, ack_hours=hours)
+    page = selectors.inbox(user=investigator, view="open")[:50]
+    sql, params = page.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "referral_inbox_next_due" in plan
+    assert "Sort" not in plan
+    assert [r.ack_due_at for r in page] == sorted(r.ack_due_at for r in page)
 
 
 # --- a referral's page -------------------------------------------------------------------

@@ -17,8 +17,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("labels", nargs="*", help="Label numbers; all items when none.")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="Processes sharing the work (PostgreSQL only; default 1).",
+        )
 
-    def handle(self, *args, labels, **options):
+    def handle(self, *args, labels, workers, **options):
         items = EvidenceItem.objects.all()
         if labels:
             items = items.filter(label__in=labels)
@@ -26,7 +32,7 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"No evidence item labelled {', '.join(sorted(missing))}.")
         started = time.perf_counter()
-        report = verify_items(items)
+        report = verify_items(items, workers=max(1, workers))
         seconds = time.perf_counter() - started
         for broken in report.breaks:
             self.stdout.write(self.style.ERROR(f"BROKEN {broken}"))
