@@ -61,6 +61,15 @@ def examiners(task: ForensicTask) -> list[Addressee]:
     return found
 
 
+def lab_desk(task: ForensicTask) -> list[Addressee]:
+    """Who takes a new request in: the lab's examiners, custodians and supervisors, or its
+    mailbox when nobody works there in the app."""
+    found = people(task.lab, [Role.EXAMINER, Role.CUSTODIAN, Role.SUPERVISOR])
+    if not found and task.lab.email:
+        found.append(Addressee(None, task.lab.email))
+    return found
+
+
 def notify(*, task: ForensicTask, key: str, addressees: list[Addressee]) -> list[Notification]:
     """One notification per addressee for event ``key`` unless it exists; the e-mails of
     the new ones leave after commit."""

@@ -37,6 +37,7 @@ from seizures.attachments import PDF, clean_file_name, validate_upload
 from seizures.models import Seizure
 from seizures.selectors import seizure_list
 
+from . import notifications
 from .choices import TaskKind, TaskStatus
 from .models import ForensicTask, SeizureLink, TaskEvent
 from .results import ResultForm, match_key
@@ -211,6 +212,8 @@ def task_request(
     if item is not None:
         # Examiners see only the items sent to them: this grant is their way to this one.
         access.unit_grant(unit=lab, obj=item, perms=[ITEM_VIEW])
+    # The lab hears of the request at once, not first when the reminder is due.
+    notifications.notify(task=task, key="requested", addressees=notifications.lab_desk(task))
     return task
 
 

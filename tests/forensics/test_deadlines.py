@@ -9,7 +9,7 @@ from django.core import mail
 from django_celery_beat.models import PeriodicTask
 
 from casetracker.core.deadlines import walk_due
-from forensics import services
+from forensics import notifications, services
 from forensics.deadlines import deadlines_check
 from forensics.models import ForensicTask, Notification
 
@@ -18,6 +18,14 @@ from .conftest import report, request_task
 pytestmark = pytest.mark.django_db
 
 DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def no_request_notice(request, monkeypatch):
+    """These tests count the deadline e-mails; the notice of a new request is tested on its
+    own (last test), so it is not sent here."""
+    if request.node.name != "test_the_lab_hears_of_a_new_request_at_once_and_only_once":
+        monkeypatch.setattr(notifications, "lab_desk", lambda task: [])
 
 
 @pytest.fixture
@@ -131,3 +139,14 @@ def test_the_shared_walk_visits_every_due_row_once_in_batches(officer, seizure, 
         batch=2,
     )
     assert handled == 4 and seen == [t.pk for t in tasks[:4]]
+
+
+def test_the_lab_hears_of_a_new_request_at_once_and_only_once(
+    officer, seizure, item, lab, examiner, lab_custodian, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        task = request_task(officer, seizure, lab, item=item)
+    assert notified(task, "requested") == ["examiner", "lab_custodian"]
+    assert mailed_to() == sorted([examiner.email, lab_custodian.email])
+    assert mail.outbox[0].subject.startswith("New request:")
+    assert seizure.reference in mail.outbox[0].subject
