@@ -14,6 +14,8 @@ class DetectionMethod(models.TextChoices):
     TIP_OFF = "tip_off", _("Tip-off")
     RANDOM = "random", _("Random check")
     OTHER = "other", _("Other")
+    # Historic records (seizures/imports) that do not say how the goods were found.
+    UNKNOWN = "unknown", _("Unknown (historic record)")
 
 
 class ConcealmentMethod(models.TextChoices):
@@ -28,6 +30,28 @@ class ConcealmentMethod(models.TextChoices):
     VESSEL = "vessel", _("In the vessel (hull, tanks, cabins)")
     NONE = "none", _("Not concealed")
     OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown (historic record)")
+
+
+class TransportMode(models.TextChoices):
+    """How the goods travelled; recorded by historic imports (IDS "TRANSPORT")."""
+
+    SEA = "sea", _("Sea")
+    AIR = "air", _("Air")
+    ROAD = "road", _("Road")
+    RAIL = "rail", _("Rail")
+    POSTAL = "postal", _("Post or courier")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class RouteCountryRole(models.TextChoices):
+    """A country on the route, when the record names countries rather than ports."""
+
+    PRODUCING = "producing", _("Producing country")
+    DEPARTURE = "departure", _("Country of departure")
+    TRANSIT = "transit", _("Transit country")
+    DESTINATION = "destination", _("Country of destination")
 
 
 class PortCallRole(models.TextChoices):

@@ -25,6 +25,7 @@ from .choices import (
     QuantityUnit,
     SeizureStatus,
     Substance,
+    TransportMode,
     allowed_units,
 )
 from .validators import (
@@ -109,6 +110,30 @@ class Seizure(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # --- historic import (seizures/imports) -------------------------------------------
+    # Records from files name countries and a mode of transport where the app's own form
+    # names ports and a vessel; both are kept as recorded, empty for seizures logged here.
+    transport_mode = models.CharField(
+        _("transport"), max_length=10, choices=TransportMode.choices, blank=True
+    )
+    # [[role, ISO country code], ...] in route order; roles from RouteCountryRole.
+    route_countries = models.JSONField(_("route by country"), default=list, blank=True)
+    import_run = models.ForeignKey(
+        "seizures.ImportRun",
+        verbose_name=_("imported from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="seizures",
+    )
+    import_line = models.PositiveIntegerField(
+        _("line in the imported file"), null=True, blank=True, editable=False
+    )
+    # SHA-256 of the unit and the record as stored (see imports/fingerprint.py): the same
+    # record imported twice into one unit is refused by the database, not only by the code.
+    import_fingerprint = models.CharField(max_length=64, null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("seizure")
@@ -118,6 +143,13 @@ class Seizure(models.Model):
             models.Index(fields=["unit", "-occurred_at"], name="seizure_unit_recent"),
             models.Index(fields=["bill_of_lading"], name="seizure_bol"),
             models.Index(fields=["vessel_name"], name="seizure_vessel"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "import_fingerprint"],
+                condition=models.Q(import_fingerprint__isnull=False),
+                name="seizure_imported_once_per_unit",
+            )
         ]
 
     def __str__(self) -> str:
@@ -410,3 +442,7 @@ class Attachment(HandledPiece):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# The import runs live with the importer; imported here so Django registers the models.
+from .imports.models import ImportIssue, ImportRun  # noqa: E402, F401

@@ -22,3 +22,21 @@ def attachment_make_thumbnail(attachment_id: int) -> None:
         # Deleted (with its seizure) before the worker got to it: nothing left to do.
         return
     attachment_thumbnail_make(attachment=attachment)
+
+
+# --- historic import (seizures/imports) ---------------------------------------------------
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # A 300 000-row file takes about a minute; the limits stay under the broker's
+    # visibility timeout (600 s), so a running import is never handed out twice.
+    soft_time_limit=480,
+    time_limit=540,
+)
+def seizures_import(run_id: int) -> None:
+    from .imports.services import import_run_execute
+
+    import_run_execute(run_id=run_id)
+
+
+# --- end historic import ------------------------------------------------------------------

@@ -680,4 +680,39 @@ CASES: list[Case] = [
         for move in ("link-confirm", "link-dismiss")
     ],
     # --- end of the forensic pages -----------------------------------------------------
+    # --- historic import (seizures/imports): supervisors of the unit (and administrators,
+    # not a persona here) only. Other roles are told their role may not import (403); a
+    # run of another unit does not exist for its supervisor (404, tests/seizures).
+    Case(
+        "seizures:import",
+        methods={
+            "GET": everyone(403, anonymous=LOGIN, supervisor=200),
+            # No file: the form comes back with its error.
+            "POST": everyone(403, anonymous=LOGIN, supervisor=400),
+        },
+    ),
+    Case(
+        "seizures:import-template",
+        kwargs={"fmt": "xlsx"},
+        methods={"GET": everyone(403, anonymous=LOGIN, supervisor=200), **_PAGE_GET_ONLY},
+    ),
+    Case(
+        "seizures:import-detail",
+        target="import_run",
+        methods={"GET": everyone(403, anonymous=LOGIN, supervisor=200), **_PAGE_GET_ONLY},
+    ),
+    Case(
+        "seizures:import-issues",
+        target="import_run",
+        methods={"GET": everyone(403, anonymous=LOGIN, supervisor=200), **_PAGE_GET_ONLY},
+    ),
+    Case(
+        "seizures:import-confirm",
+        target="import_run",
+        methods={
+            "GET": everyone(405, anonymous=LOGIN),
+            "POST": everyone(403, anonymous=LOGIN, supervisor=302),
+        },
+    ),
+    # --- end historic import ---
 ]

@@ -28,6 +28,7 @@ from referrals.models import Recipient
 from referrals.services import referral_send
 from seizures import sharing
 from seizures.attachments import attachment_add, attachment_thumbnail_make
+from seizures.imports.models import ImportRun
 from seizures.models import Attachment, Note
 
 from . import factories as f
@@ -140,6 +141,19 @@ def world(db, settings, tmp_path):
     # Evidence: a digital item of each seizure, in the owner's custody.
     shared["item"] = _evidence_item(owner, shared["seizure"])
     unshared["item"] = _evidence_item(owner, unshared["seizure"])
+    # --- historic import: a finished dry run of the owning unit, by its supervisor ---
+    shared["import_run"] = unshared["import_run"] = ImportRun.objects.create(
+        unit=owner.unit,
+        file="imports/matrix",
+        original_name="ids.csv",
+        sha256="0" * 64,
+        size=1,
+        layout="ids",
+        dry_run=True,
+        status="done",
+        uploaded_by=supervisor,
+    )
+    # --- end historic import ---
     users = {
         "anonymous": None,
         "owner": owner,

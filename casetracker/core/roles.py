@@ -16,6 +16,9 @@ class Action:
     SEIZURE_SHARE = "seizure.share"
     SEIZURE_VIEW = "seizure.view"
     SEIZURE_EXPORT = "seizure.export"
+    # --- historic import (seizures/imports) ---
+    SEIZURE_IMPORT = "seizure.import"
+    # --- end historic import ---
     NOTE_ADD = "note.add"
     ATTACHMENT_ADD = "attachment.add"
     AUDIT_VIEW_UNIT = "audit.view_unit"
@@ -35,6 +38,7 @@ ACTION_LABELS = {
     Action.SEIZURE_SHARE: _("Share a seizure with another unit, or take it back"),
     Action.SEIZURE_VIEW: _("See seizures of the unit and those shared with it"),
     Action.SEIZURE_EXPORT: _("Export seizures (CSV, PDF)"),
+    Action.SEIZURE_IMPORT: _("Import historic seizure records from files into the unit"),
     Action.NOTE_ADD: _("Add notes"),
     Action.ATTACHMENT_ADD: _("Add photos and documents"),
     Action.AUDIT_VIEW_UNIT: _("See the unit's audit trail"),
@@ -74,6 +78,8 @@ ROLE_ACTIONS: dict[str, set[str]] = {
         Action.SEIZURE_EDIT,
         Action.SEIZURE_SUBMIT,
         Action.SEIZURE_SHARE,
+        # Historic records come in through the supervisor who answers for the unit's data.
+        Action.SEIZURE_IMPORT,
         Action.REFERRAL_SEND,
         # A supervisor of an investigating unit or NCB answers for the unit, too.
         Action.REFERRAL_RESPOND,
@@ -101,8 +107,9 @@ def can(user, action: str) -> bool:
         return False
     if user.is_superuser:
         return action != Action.SEIZURE_LOG or _in_control_unit(user)
-    if action == Action.SEIZURE_LOG and not _in_control_unit(user):
-        return False
+    if action in (Action.SEIZURE_LOG, Action.SEIZURE_IMPORT) and not _in_control_unit(user):
+        # Administrators import into any control unit (they choose it on the page).
+        return action == Action.SEIZURE_IMPORT and user.role == Role.ADMINISTRATOR
     return action in ROLE_ACTIONS.get(user.role, set())
 
 

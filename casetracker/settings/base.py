@@ -181,6 +181,12 @@ PRIVATE_MEDIA_ROOT = Path(env_str("CASETRACKER_PRIVATE_MEDIA_ROOT") or BASE_DIR 
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 MEDIA_URL = None
 ATTACHMENT_MAX_BYTES = env_int("CASETRACKER_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Historic import files (seizures/imports): a 300 000-row IDS extract is about 40 MB.
+SEIZURE_IMPORT_MAX_BYTES = env_int(
+    "CASETRACKER_SEIZURE_IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1024
+)
+# On PostgreSQL a second thread writes one batch while the next is read (False: one thread).
+SEIZURE_IMPORT_THREADED = True
 # Digital evidence (phone extractions, videos) is larger than photos; it is streamed to disk.
 EVIDENCE_FILE_MAX_BYTES = env_int(
     "CASETRACKER_EVIDENCE_FILE_MAX_BYTES", 2 * 1024 * 1024 * 1024, minimum=1024

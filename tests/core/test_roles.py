@@ -39,6 +39,7 @@ seizure.submit      x   x   .   .   .   .   .   x
 seizure.share       .   x   .   x   .   .   .   x
 seizure.view        x   x   x   x   x   x   .   x
 seizure.export      x   x   x   x   .   .   .   x
+seizure.import      .   x   .   .   .   .   .   x
 note.add            x   x   .   .   .   .   .   x
 attachment.add      x   x   .   .   .   .   .   x
 audit.view_unit     .   x   .   .   .   .   .   x
@@ -97,6 +98,12 @@ def test_only_control_unit_members_may_log_seizures():
     assert not roles.can(person(Role.OFFICER, UnitKind.INVESTIGATING), Action.SEIZURE_LOG)
     assert not roles.can(person(Role.SUPERVISOR, UnitKind.NCB), Action.SEIZURE_LOG)
     assert not roles.can(User(username="nobody", role=Role.OFFICER), Action.SEIZURE_LOG)
+
+
+def test_supervisors_import_only_into_a_control_unit_and_administrators_into_any():
+    assert roles.can(person(Role.SUPERVISOR, UnitKind.PORT_CONTROL), Action.SEIZURE_IMPORT)
+    assert not roles.can(person(Role.SUPERVISOR, UnitKind.INVESTIGATING), Action.SEIZURE_IMPORT)
+    assert roles.can(person(Role.ADMINISTRATOR, UnitKind.EVALUATION), Action.SEIZURE_IMPORT)
 
 
 def test_a_superuser_may_do_everything_but_log_seizures_outside_a_control_unit():

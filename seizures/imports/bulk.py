@@ -1,0 +1,128 @@
+"""Inserting many rows without building a model instance per row.
+
+Django's ``bulk_create`` spends most of a large import building instances and preparing
+each value through its field (and, on PostgreSQL, packing arrays for UNNEST). Here rows
+are plain dicts: PostgreSQL gets them through ``COPY``, SQLite through ``executemany``.
+Every concrete column is written; a column the caller does not give gets the field's
+default (``auto_now`` fields the current time), so a field added to a model later with a
+default keeps working here.
+
+Signals are not sent: that is the point (README, "Historic import": no referral routing,
+no audit row per imported seizure; the import run is the record).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+
+def _plan(model: type[models.Model], given: Sequence[str]):
+    """The columns to write, in order: the given ones, then those filled with one value
+    for the whole batch, then those whose default is made per row (a fresh uuid)."""
+    now = timezone.now()
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    given_fields = [fields[name] for name in given]
+    constant, per_row = [], []
+    for field in model._meta.concrete_fields:
+        if field.attname in given or field.primary_key:
+            continue  # given, or numbered by the database
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            constant.append((field, now))
+        elif field.has_default() and callable(field.default):
+            per_row.append((field, field.default))
+        else:
+            # The field's own default: its value, "" for text, else None.
+            constant.append((field, field.get_default()))
+    return given_fields, constant, per_row
+
+
+def _converter(field: models.Field) -> Callable[[Any], Any] | None:
+    """How a Python value becomes what the backend's bulk path takes; None: as it is."""
+    kind = field.get_internal_type()
+    if kind == "JSONField":
+        return lambda value: None if value is None else json.dumps(value)
+    if connection.vendor == "postgresql":
+        return None  # COPY writes uuid, datetime and Decimal itself
+    if kind == "UUIDField":
+        return lambda value: value.hex if value is not None else None
+    if kind == "DateTimeField":
+        return connection.ops.adapt_datetimefield_value
+    return None
+
+
+def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts by attname: ``seizure_id``, not ``seizure``) into ``model``.
+    Every row has the same keys."""
+    if not rows:
+        return
+    given = list(rows[0])
+    given_fields, constant, per_row = _plan(model, given)
+    getter = itemgetter(*given) if len(given) > 1 else (lambda row: (row[given[0]],))
+    conversions = [
+        (index, convert)
+        for index, field in enumerate(given_fields)
+        if (convert := _converter(field)) is not None
+    ]
+    tail = tuple(
+        convert(value) if (convert := _converter(field)) else value for field, value in constant
+    )
+    makers = [(default, _converter(field)) for field, default in per_row]
+    values = []
+    for row in rows:
+        cells = getter(row)
+        if conversions:
+            cells = list(cells)
+            for index, convert in conversions:
+                cells[index] = convert(cells[index])
+            cells = tuple(cells)
+        if makers:
+            cells += tail + tuple(c(d()) if c else d() for d, c in makers)
+        else:
+            cells += tail
+        values.append(cells)
+    order = given_fields + [f for f, _v in constant] + [f for f, _d in per_row]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in order)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(order))
+            # Table and column names come from the model, quoted; values are parameters.
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+            cursor.executemany(sql, values)
+
+
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` fresh primary keys of ``model``, taken from the table's sequence.
+
+    On SQLite the caller must already hold the write lock (it has written in this
+    transaction), so nobody else can take the same numbers between this read and the
+    insert.
+    """
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, model._meta.pk.column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        pk, quoted = (
+            connection.ops.quote_name(model._meta.pk.column),
+            connection.ops.quote_name(table),
+        )
+        cursor.execute(f"SELECT COALESCE(MAX({pk}), 0) FROM {quoted}")  # noqa: S608
+        start = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        start = max(start, found[0] if found else 0)
+    return list(range(start + 1, start + 1 + count))

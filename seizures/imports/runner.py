@@ -1,0 +1,346 @@
+"""Creating an import run and carrying it out, batch by batch.
+
+Speed comes from doing per batch what the service does per seizure: one query for the
+fingerprints already stored, one locked update per (unit, year) reference counter for a
+block of numbers, and one bulk insert per table (seizures, items, route, containers,
+the unit's object permissions, the issues). Each batch is its own transaction, so a
+failure loses at most one batch, and a rerun skips what is already stored.
+
+Imported seizures are stored as submitted but never announced: ``seizure_submitted`` is
+not sent and bulk inserts send no ``post_save``, so no routing job and no referral comes
+of them (README, "Historic import").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+
+from django.contrib.auth.models import Permission
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import number_format
+from geopy.distance import geodesic
+
+from casetracker.core.models import Port
+from seizures.choices import QuantityUnit, SeizureStatus
+from seizures.models import (
+    Container,
+    PortCall,
+    ReferenceCounter,
+    SeizedItem,
+    Seizure,
+    SeizureGroupObjectPermission,
+)
+
+from .bulk import allocate_ids, insert_rows
+from .choices import ImportLayout, IssueKind
+from .ids import ids_record
+from .models import ImportIssue, ImportRun
+from .normalise import Context, Record, Rejected, check_cells
+from .pipeline import Occurrences
+from .template import template_record
+
+logger = logging.getLogger(__name__)
+
+BATCH = 2000
+PREVIEW_ROWS = 20
+OWNER_PERMS = ("view_seizure", "change_seizure")  # as services.OWNER_PERMS
+
+
+class _Outcome:
+    __slots__ = ("line", "record", "rejection")
+
+    def __init__(self, line, record=None, rejection=None):
+        self.line, self.record, self.rejection = line, record, rejection
+
+
+def _context(unit) -> tuple[Context, dict]:
+    ports, points, names = {}, {}, []
+    for locode, country, zone, lat, lon, name, aliases in Port.objects.values_list(
+        "locode", "country", "timezone", "latitude", "longitude", "name", "aliases"
+    ):
+        ports[locode] = (country, zone)
+        points[locode] = (lat, lon)
+        if country == str(unit.country.code):
+            names.append((locode, name, aliases))
+    ctx = Context(unit=unit, ports=ports)
+    ctx.add_place_names(names)
+    return ctx, points
+
+
+def _outcomes(source, ctx: Context) -> Iterator[_Outcome]:
+    columns = source.columns
+    if source.layout == ImportLayout.IDS:
+        for line, cells in source.rows:
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines are not rows
+            try:
+                check_cells(columns, cells)
+                row = dict(zip(columns, cells, strict=True))
+                yield _Outcome(line, record=ids_record(line, row, ctx))
+            except Rejected as error:
+                yield _Outcome(line, rejection=error)
+        return
+    yield from _template_outcomes(source, ctx)
+
+
+def _template_outcomes(source, ctx: Context) -> Iterator[_Outcome]:
+    """Rows with the same ``seizure`` key that follow each other make one seizure."""
+    columns = source.columns
+    closed: set[str] = set()
+    group: list[tuple[int, dict]] = []
+
+    def finish():
+        first_line = group[0][0]
+        try:
+            return _Outcome(first_line, record=template_record(group, ctx))
+        except Rejected as error:
+            return _Outcome(getattr(error, "line", first_line), rejection=error)
+
+    for line, cells in source.rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        try:
+            check_cells(columns, cells)
+        except Rejected as error:
+            yield _Outcome(line, rejection=error)
+            continue
+        row = dict(zip(columns, cells, strict=True))
+        key = row["seizure"].strip()
+        if not key:
+            yield _Outcome(line, rejection=Rejected("seizure", _no_key()))
+            continue
+        if group and key != group[0][1]["seizure"].strip():
+            closed.add(group[0][1]["seizure"].strip())
+            yield finish()
+            group = []
+        if key in closed:
+            yield _Outcome(line, rejection=Rejected("seizure", _reopened(key)))
+            continue
+        group.append((line, row))
+    if group:
+        yield finish()
+
+
+def _no_key() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("The seizure column is empty; it groups the rows of one seizure.")
+
+
+def _reopened(key: str) -> str:
+    from django.utils.translation import gettext as _
+
+    return _(
+        "Rows of seizure “%(key)s” appear again after other seizures; keep a seizure's rows "
+        "together."
+    ) % {"key": key[:40]}
+
+
+class _Writer:
+    def __init__(self, run: ImportRun, ctx: Context, points: dict):
+        self.run, self.ctx, self.points = run, ctx, points
+        self.unit = run.unit
+        self.occurrences = Occurrences()
+        self.distances: dict[tuple, tuple] = {}
+        self.perm_ids = list(
+            Permission.objects.filter(
+                content_type__app_label="seizures", codename__in=OWNER_PERMS
+            ).values_list("pk", flat=True)
+        )
+        self.preview: list[dict] = []
+
+    def fingerprints(self, records: list[Record]) -> list[str]:
+        digests = [record.content_digest(self.unit.code) for record in records]
+        # The n-th identical record of a file is another seizure (two couriers with the
+        # same load on one day), so the occurrence counts; the same file again gives the
+        # same fingerprints and adds nothing.
+        numbers = self.occurrences.number([digest[:16] for digest in digests])
+        return [
+            hashlib.sha256(digest + n.to_bytes(4, "big")).hexdigest()
+            for digest, n in zip(digests, numbers, strict=True)
+        ]
+
+    def _legs(self, calls) -> tuple[list, float | None]:
+        locodes = tuple(code for _role, code in calls)
+        if locodes not in self.distances:
+            legs, total = [None] * min(1, len(locodes)), 0.0
+            for a, b in zip(locodes, locodes[1:], strict=False):
+                leg = round(geodesic(self.points[a], self.points[b]).km, 1)
+                legs.append(leg)
+                total += leg
+            self.distances[locodes] = (legs, round(total, 1) if len(locodes) > 1 else None)
+        return self.distances[locodes]
+
+    def prepare(self, outcomes: list[_Outcome]) -> tuple:
+        """The part of a batch that needs no database: the records' fingerprints."""
+        records = [o.record for o in outcomes if o.record is not None]
+        return outcomes, records, self.fingerprints(records)
+
+    def flush(self, outcomes: list[_Outcome]) -> None:
+        self.commit(*self.prepare(outcomes))
+
+    def commit(self, outcomes, records, fingerprints) -> None:
+        """Store one batch in its own transaction and move the progress on."""
+        for attempt in range(2):
+            try:
+                with transaction.atomic():
+                    counts = self._write(outcomes, records, fingerprints)
+                break
+            except IntegrityError:
+                # Another run stored some of these records meanwhile: look again.
+                if attempt:
+                    raise
+        ImportRun.objects.filter(pk=self.run.pk).update(
+            processed_rows=F("processed_rows") + counts["processed"],
+            imported_count=F("imported_count") + counts["imported"],
+            duplicate_count=F("duplicate_count") + counts["duplicates"],
+            rejected_count=F("rejected_count") + counts["rejected"],
+            flagged_count=F("flagged_count") + counts["flagged"],
+        )
+
+    def _write(self, outcomes, records, fingerprints) -> dict:
+        run = self.run
+        # No ORDER BY: with the model's ordering SQLite walks the unit's date index over
+        # every seizure of the unit instead of looking the fingerprints up.
+        stored = dict(
+            Seizure.objects.filter(unit=self.unit, import_fingerprint__in=fingerprints)
+            .order_by()
+            .values_list("import_fingerprint", "import_run_id")
+        )
+        new = [(r, fp) for r, fp in zip(records, fingerprints, strict=True) if fp not in stored]
+        # Rerun after a lost worker: what this run stored before counts as imported.
+        again = sum(1 for fp in fingerprints if stored.get(fp) == run.pk)
+        issues = [
+            {
+                "run_id": run.pk,
+                "line": o.line,
+                "kind": IssueKind.REJECTED,
+                "column": o.rejection.column[:40],
+                "message": o.rejection.message[:500],
+            }
+            for o in outcomes
+            if o.rejection is not None
+        ]
+        for record, _fp in new:
+            issues += [
+                {
+                    "run_id": run.pk,
+                    "line": record.line,
+                    "kind": IssueKind.FLAGGED,
+                    "column": column[:40],
+                    "message": message[:500],
+                }
+                for column, message in record.flags
+            ]
+        references = [None] * len(new) if run.dry_run else self._reserve(new)
+        for (record, _fp), reference in zip(new, references, strict=True):
+            if len(self.preview) < PREVIEW_ROWS:
+                self.preview.append(preview_of(record, reference, self.ctx))
+        if not run.dry_run and new:
+            self._insert(new, references)
+        insert_rows(ImportIssue, issues)
+        return {
+            "processed": len(outcomes),
+            "imported": len(new) + again,
+            "duplicates": len(records) - len(new) - again,
+            "rejected": sum(1 for o in outcomes if o.rejection is not None),
+            "flagged": sum(1 for record, _fp in new if record.flags),
+        }
+
+    def _reserve(self, new) -> list[str]:
+        """A block of reference numbers per (unit, local year), continuing the counter
+        seizure_log uses, under the same row lock."""
+        years = [
+            r.fields["occurred_at"].astimezone(self.ctx.zone(r.fields["port_id"])).year
+            for r, _fp in new
+        ]
+        last = {}
+        for year in sorted(set(years)):
+            counter, _ = ReferenceCounter.objects.get_or_create(unit=self.unit, year=year)
+            counter = ReferenceCounter.objects.select_for_update().get(pk=counter.pk)
+            last[year] = [counter, counter.last_number]
+            counter.last_number += years.count(year)
+            counter.save(update_fields=["last_number"])
+        references = []
+        for year in years:
+            last[year][1] += 1
+            references.append(f"{self.unit.code}-{year}-{last[year][1]:04d}")
+        return references
+
+    def _insert(self, new, references) -> None:
+        run, now = self.run, timezone.now()
+        ids = allocate_ids(Seizure, len(new))
+        seizures, parts = [], defaultdict(list)
+        group_id = self.unit.group_id
+        for pk, (record, fp), reference in zip(ids, new, references, strict=True):
+            legs, total = self._legs(record.port_calls)
+            seizures.append(
+                {
+                    "id": pk,
+                    "public_id": uuid.uuid4(),
+                    "reference": reference,
+                    "unit_id": self.unit.pk,
+                    "status": SeizureStatus.SUBMITTED,
+                    "submitted_at": now,
+                    "created_by_id": run.uploaded_by_id,
+                    "total_distance_km": total,
+                    "commodities": sorted(
+                        {i["category"] for i in record.items}
+                        | {i["substance"] for i in record.items if i["substance"]}
+                    ),
+                    "route_countries": record.route_countries,
+                    "import_run_id": run.pk,
+                    "import_line": record.line,
+                    "import_fingerprint": fp,
+                    **record.fields,
+                }
+            )
+            parts[SeizedItem] += [{"seizure_id": pk, **item} for item in record.items]
+            parts[PortCall] += [
+                {
+                    "seizure_id": pk,
+                    "sequence": n,
+                    "role": role,
+                    "port_id": code,
+                    "leg_distance_km": leg,
+                }
+                for n, ((role, code), leg) in enumerate(
+                    zip(record.port_calls, legs, strict=True), start=1
+                )
+            ]
+            parts[Container] += [{"seizure_id": pk, "number": c} for c in record.containers]
+            parts[SeizureGroupObjectPermission] += [
+                {"permission_id": perm, "group_id": group_id, "content_object_id": pk}
+                for perm in self.perm_ids
+            ]
+        insert_rows(Seizure, seizures)
+        for model, rows in parts.items():
+            insert_rows(model, rows)
+
+
+def preview_of(record: Record, reference: str | None, ctx: Context) -> dict:
+    """A record as the run's page shows it: plain strings, ready for JSON."""
+    local = record.fields["occurred_at"].astimezone(ctx.zone(record.fields["port_id"]))
+    units = dict(QuantityUnit.choices)
+    return {
+        "line": record.line,
+        "reference": reference or "",
+        "occurred_at": local.strftime("%Y-%m-%d %H:%M"),
+        "port": record.fields["port_id"],
+        "transport": record.fields.get("transport_mode", ""),
+        "concealment": record.fields.get("concealment_method", ""),
+        "items": [
+            f"{number_format(i['quantity'])} {units[i['quantity_unit']]} "
+            f"{i['substance'] or i['category']}"
+            for i in record.items
+        ],
+        "route": " → ".join(code for _role, code in record.port_calls),
+        "countries": " → ".join(f"{code} ({role})" for role, code in record.route_countries),
+        "flags": [message for _column, message in record.flags],
+    }
