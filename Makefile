@@ -45,7 +45,7 @@ test-sqlite: install browser
 # Runs when CI=true, or when a PostgreSQL server answers on 127.0.0.1:5432.
 test-postgres: install
 	@if [ "$$CI" = "true" ] || $(PY) -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0] + '/postgres', connect_timeout=2).close()" 2>/dev/null; then \
-	  DATABASE_URL=$(PG_URL) TEST_CELERY_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest -n 2 -m "not browser"; \
+	  DATABASE_URL=$(PG_URL) TEST_CELERY_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest -n 2 -m "not browser and not sqlite"; \
 	else echo "PostgreSQL not reachable on 127.0.0.1:5432: skipping the PostgreSQL pass"; fi
 
 test: lint test-sqlite test-postgres

@@ -19,6 +19,16 @@ def pytest_collection_modifyitems(config, items):
     them, so under CI=true nothing service-backed is ever skipped.
     """
     if connection.vendor == "postgresql":
+        # Tests that tamper with rows PostgreSQL refuses to change belong to the SQLite pass.
+        skip_sqlite = pytest.mark.skip(reason="tampers with rows PostgreSQL refuses to change")
+        for item in items:
+            if "sqlite" in item.keywords:
+                if IN_CI:
+                    raise pytest.UsageError(
+                        f"{item.nodeid} runs on SQLite only; the PostgreSQL pass must "
+                        'deselect it with -m "not browser and not sqlite".'
+                    )
+                item.add_marker(skip_sqlite)
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the PostgreSQL pass of make test")
     for item in items:
