@@ -29,6 +29,7 @@ demo: install
 	$(PY) manage.py seed_referrals --if-empty
 	$(PY) manage.py seed_evidence --if-empty
 	$(PY) manage.py seed_forensics --if-empty
+	$(PY) manage.py ladder_rebuild
 
 run: demo
 	$(PY) manage.py runserver 127.0.0.1:8000

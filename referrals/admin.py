@@ -4,7 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 from seizures.choices import CommodityCategory, Substance
 
-from .models import Notification, Recipient, Referral, ReferralEvent, RoutingJob, RoutingRule
+from .models import (
+    Notification,
+    Outcome,
+    Recipient,
+    Referral,
+    ReferralEvent,
+    RoutingJob,
+    RoutingRule,
+)
 
 
 @admin.register(Recipient)
@@ -104,6 +112,19 @@ class ReferralEventInline(admin.TabularInline):
         return False
 
 
+class OutcomeInline(admin.TabularInline):
+    """Outcomes are recorded by the recipient through the service; here they are read."""
+
+    model = Outcome
+    extra = 0
+    can_delete = False
+    fields = ("occurred_on", "kind", "count", "countries", "value", "currency", "recorded_via")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Referral)
 class ReferralAdmin(admin.ModelAdmin):
     """Read-only: referrals move through their services, never by editing rows."""
@@ -111,7 +132,7 @@ class ReferralAdmin(admin.ModelAdmin):
     list_display = ("seizure", "recipient", "status", "sent_at", "ack_due_at", "respond_due_at")
     list_filter = ("status", "origin", "recipient")
     search_fields = ("seizure__reference", "recipient__name", "case_number")
-    inlines = [ReferralEventInline]
+    inlines = [ReferralEventInline, OutcomeInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

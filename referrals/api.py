@@ -45,7 +45,17 @@ from seizures.choices import SeizureStatus
 from seizures.selectors import seizure_get, seizure_list
 
 from . import explain, services
-from .choices import ClosingOutcome, DeclineReason, Origin, RecipientKind, ReferralStatus
+from .choices import (
+    CloseReason,
+    ClosingOutcome,
+    DeclineReason,
+    LegalBasis,
+    MlaResult,
+    Origin,
+    OutcomeKind,
+    RecipientKind,
+    ReferralStatus,
+)
 from .filters import RecipientFilter, ReferralFilter, ReferralSide
 from .models import Recipient, Referral, ReferralEvent, RoutingRule
 from .selectors import referral_get, referral_list, with_next_due
@@ -291,6 +301,134 @@ class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=_TEXT_MAX, help_text=_("Why it is withdrawn."))
 
 
+class OutcomeSerializer(serializers.Serializer):
+    """One outcome of the follow-up. Fields a kind does not use are empty (null or "")."""
+
+    public_id = serializers.UUIDField(read_only=True)
+    kind = serializers.ChoiceField(choices=OutcomeKind.choices)
+    occurred_on = serializers.DateField(help_text=_("The day it happened (the recipient's date)."))
+    justification = serializers.CharField(
+        max_length=2000, help_text=_("What shows it happened; always required.")
+    )
+    count = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "How many people: suspects identified, arrested, charged or convicted (at least 1 "
+            "for those kinds)."
+        ),
+    )
+    organisers = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=_("Suspects identified: of whom organisers."),
+    )
+    couriers = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=_("Suspects identified: of whom couriers (with organisers, at most count)."),
+    )
+    place = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("Arrest or controlled delivery: where."),
+    )
+    countries = serializers.ListField(
+        child=serializers.CharField(max_length=3),
+        required=False,
+        max_length=50,
+        help_text=_(
+            "Joint investigation team (at least one) or controlled delivery: ISO 3166 "
+            "alpha-2 codes."
+        ),
+    )
+    counterpart_country = serializers.CharField(
+        max_length=2,
+        required=False,
+        allow_blank=True,
+        help_text=_("Mutual legal assistance: the other country, ISO 3166 alpha-2 (required)."),
+    )
+    offence = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("Mutual legal assistance, charges (required) or conviction: the offence."),
+    )
+    legal_basis = serializers.ChoiceField(
+        choices=LegalBasis.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Mutual legal assistance: the legal basis (required)."),
+    )
+    mla_result = serializers.ChoiceField(
+        choices=MlaResult.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Mutual legal assistance: where the request stands (required)."),
+    )
+    answered_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_("Mutual legal assistance: the day it was answered, not before occurred_on."),
+    )
+    mla_days = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=_("Days from the request to the answer.")
+    )
+    refusal_grounds = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text=_("Mutual legal assistance: required when the result is 'refused'."),
+    )
+    sentence = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text=_("Conviction: the sentence (required)."),
+    )
+    value = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text=_("Assets frozen or confiscated: the value, more than 0."),
+    )
+    currency = serializers.CharField(
+        max_length=3,
+        required=False,
+        allow_blank=True,
+        help_text=_("Assets frozen or confiscated: ISO 4217 code, e.g. USD."),
+    )
+    close_reason = serializers.ChoiceField(
+        choices=CloseReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Investigation closed: why (required)."),
+    )
+    recorded_via = serializers.CharField(
+        read_only=True, help_text=_("app, api or link (the external response link).")
+    )
+    recorded_by = serializers.CharField(
+        source="recorded_by.username",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Username of who recorded it; empty when recorded through the link."),
+    )
+    recorded_at = serializers.DateTimeField(read_only=True)
+
+    def validate_counterpart_country(self, value: str) -> str:
+        return value.upper()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["counterpart_country"] = instance.counterpart_country.code or ""
+        return data
+
+
 def _refusal(exc: DjangoValidationError) -> ValidationError:
     """A service's refusal as a 400 keyed like the request body."""
     if hasattr(exc, "error_dict"):
@@ -473,6 +611,50 @@ class ReferralViewSet(
     @action(detail=True, methods=["post"])
     def close(self, request, *args, **kwargs):
         return self._move(partial(services.referral_close, actor=request.user), CloseSerializer)
+
+    @extend_schema(
+        methods=["GET"],
+        summary=_("The outcomes recorded on a referral, oldest first"),
+        responses={200: OutcomeSerializer(many=True), 404: _NOT_FOUND},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary=_("Record an outcome of the follow-up"),
+        description=_(
+            "The recipient records what the follow-up achieved once the referral is accepted, "
+            "and after closing it. Each kind requires its own fields (see each field); fields "
+            "a kind does not use are ignored. 'investigation_closed' also closes a referral "
+            "that is accepted or under investigation."
+        ),
+        request=OutcomeSerializer,
+        responses={
+            201: OutcomeSerializer,
+            400: OpenApiResponse(
+                description=_(
+                    "Refused: not yet accepted, or a field the kind needs is missing or wrong; "
+                    "errors are keyed like the body. Nothing was saved."
+                )
+            ),
+            403: OpenApiResponse(description=_RECIPIENT_ONLY),
+            404: _NOT_FOUND,
+        },
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def outcomes(self, request, *args, **kwargs):
+        referral = self.get_object()
+        if request.method == "GET":
+            rows = referral.outcomes.select_related("recorded_by")
+            return Response(OutcomeSerializer(rows, many=True).data)
+        fields = _valid(OutcomeSerializer(data=request.data))
+        try:
+            outcome = services.outcome_record(
+                referral=referral, actor=request.user, via="api", **fields
+            )
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc) or None) from None
+        except DjangoValidationError as exc:
+            raise _refusal(exc) from None
+        return Response(OutcomeSerializer(outcome).data, status=status.HTTP_201_CREATED)
 
     @_move_schema(
         _("Withdraw; the recipient loses access to the seizure"), WithdrawSerializer, _SENDER_ONLY

@@ -76,3 +76,107 @@ class NotificationEvent(models.TextChoices):
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     INBOX = "inbox", _("In-app inbox")
+
+
+class OutcomeKind(models.TextChoices):
+    """What the follow-up of a referral achieved, as the recipient records it.
+
+    The ladder (casetracker/reporting) reads these: suspects identified, arrests, charges,
+    convictions and dismantling (or confiscation) are rungs; the rest are flags.
+    """
+
+    SUSPECTS_IDENTIFIED = "suspects_identified", _("Suspects identified")
+    ARREST = "arrest", _("Arrests")
+    CONTROLLED_DELIVERY = "controlled_delivery", _("Controlled delivery")
+    JOINT_INVESTIGATION = "joint_investigation", _("Joint investigation team")
+    MLA_SENT = "mla_sent", _("Mutual legal assistance request sent")
+    MLA_RECEIVED = "mla_received", _("Mutual legal assistance request received")
+    CHARGES = "charges", _("Charges filed")
+    CONVICTION = "conviction", _("Conviction and sentence")
+    ASSETS_FROZEN = "assets_frozen", _("Assets frozen")
+    ASSETS_CONFISCATED = "assets_confiscated", _("Assets confiscated")
+    NETWORK_DISMANTLED = "network_dismantled", _("Network dismantled")
+    INVESTIGATION_CLOSED = "investigation_closed", _("Investigation closed")
+
+
+class LegalBasis(models.TextChoices):
+    CONVENTION_1988 = (
+        "un_1988",
+        _(
+            "UN Convention against Illicit Traffic in Narcotic Drugs and Psychotropic Substances "
+            "(1988), art. 7"
+        ),
+    )
+    UNTOC = "untoc", _("UN Convention against Transnational Organized Crime (2000), art. 18")
+    BILATERAL = "bilateral", _("Bilateral treaty")
+    REGIONAL = "regional", _("Regional agreement")
+    RECIPROCITY = "reciprocity", _("Reciprocity")
+    OTHER = "other", _("Other")
+
+
+class MlaResult(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    EXECUTED = "executed", _("Executed")
+    PARTLY = "partly", _("Partly executed")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class CloseReason(models.TextChoices):
+    CONVICTED = "convicted", _("Concluded with convictions")
+    ACQUITTED = "acquitted", _("Acquittal")
+    NO_SUSPECT = "no_suspect", _("No suspect identified")
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence", _("Insufficient evidence")
+    TRANSFERRED = "transferred", _("Transferred to another authority")
+    MERGED = "merged", _("Merged into another investigation")
+    OTHER = "other", _("Other (explain)")
+
+
+# The fields each kind of outcome uses besides its date and justification (the form shows
+# these, the service keeps these and drops the rest, Outcome.clean says which are required).
+OUTCOME_FIELDS: dict[str, tuple[str, ...]] = {
+    OutcomeKind.SUSPECTS_IDENTIFIED: ("count", "organisers", "couriers"),
+    OutcomeKind.ARREST: ("count", "place"),
+    OutcomeKind.CONTROLLED_DELIVERY: ("place", "countries"),
+    OutcomeKind.JOINT_INVESTIGATION: ("countries",),
+    OutcomeKind.MLA_SENT: (
+        "counterpart_country",
+        "offence",
+        "legal_basis",
+        "mla_result",
+        "answered_on",
+        "refusal_grounds",
+    ),
+    OutcomeKind.MLA_RECEIVED: (
+        "counterpart_country",
+        "offence",
+        "legal_basis",
+        "mla_result",
+        "answered_on",
+        "refusal_grounds",
+    ),
+    OutcomeKind.CHARGES: ("count", "offence"),
+    OutcomeKind.CONVICTION: ("count", "offence", "sentence"),
+    OutcomeKind.ASSETS_FROZEN: ("value", "currency"),
+    OutcomeKind.ASSETS_CONFISCATED: ("value", "currency"),
+    OutcomeKind.NETWORK_DISMANTLED: (),
+    OutcomeKind.INVESTIGATION_CLOSED: ("close_reason",),
+}
+# Every field that some kind uses, in the order the form shows them.
+OUTCOME_DETAIL_FIELDS = (
+    "count",
+    "organisers",
+    "couriers",
+    "place",
+    "countries",
+    "counterpart_country",
+    "offence",
+    "legal_basis",
+    "mla_result",
+    "answered_on",
+    "refusal_grounds",
+    "sentence",
+    "value",
+    "currency",
+    "close_reason",
+)

@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import can_proceed
 
 from casetracker.core.audit.middleware import client_address
@@ -30,9 +30,11 @@ from casetracker.core.audit.services import audit_access
 from . import dossier as dossiers
 from . import services
 from .choices import ClosingOutcome, DeclineReason, ReferralStatus
+from .forms import OutcomeForm
 from .links import LinkInvalid, referral_from_token
 from .models import Referral
 from .services import ExternalActor
+from .views import put_errors
 
 # The link holder sees the referral's data while it is open or closed, as a recipient unit
 # does; declining takes that away (withdrawing voids the link itself).
@@ -238,7 +240,16 @@ def _in_language(view):
 
 
 def _page(
-    request, referral, token, chosen="", *, forms_=None, error=None, status=200
+    request,
+    referral,
+    token,
+    chosen="",
+    *,
+    forms_=None,
+    error=None,
+    status=200,
+    outcome_form=None,
+    outcome_errors=None,
 ) -> HttpResponse:
     moves = open_moves(referral)
     shows_data = referral.status in SHOWS_DATA
@@ -248,10 +259,19 @@ def _page(
     # The confirmation only says what the referral's state bears out.
     if done in MOVES and MOVES[done][2] == referral.status:
         confirmation = MOVES[done][3]
+    outcome_ok = services.may_record_outcome(ExternalActor(referral.pk), referral)
+    if done == "outcome" and outcome_ok:
+        confirmation = _("Your outcome is recorded. Thank you.")
     context = {
         "referral": referral,
         "token": token,
         "moves": moves,
+        "outcomes": list(referral.outcomes.all()) if shows_data else [],
+        "outcome_form": (outcome_form or OutcomeForm()) if outcome_ok else None,
+        "outcome_errors": outcome_errors or [],
+        "outcome_action": _with_lang(
+            reverse("referrals:respond-outcome", kwargs={"token": token}), chosen
+        ),
         "forms": {
             name: forms_.get(name) or MOVES[name][0]()
             for name in moves
@@ -344,6 +364,51 @@ def _respond(request, referral, token, chosen):
     _audit(request, referral, f"response_link_{move}", result="done")
     url = reverse("referrals:respond", kwargs={"token": token})
     return HttpResponseRedirect(_with_lang(url, chosen, done=move), status=303)
+
+
+@require_POST
+def outcome_add(request, token):
+    """The link holder records an outcome; a refusal shows the page again with the form."""
+    if refused := _too_many(request):
+        return refused
+    try:
+        referral = referral_from_token(token)
+    except LinkInvalid as exc:
+        return _invalid(request, exc.message)
+    return _outcome_add(request, referral, token)
+
+
+@_in_language
+def _outcome_add(request, referral, token, chosen):
+    form = OutcomeForm(request.POST)
+    errors: list[str] = []
+    if form.is_valid():
+        try:
+            outcome = services.outcome_record(
+                referral=referral, actor=ExternalActor(referral.pk), via="link", **form.cleaned_data
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            errors = put_errors(form, exc) if isinstance(exc, ValidationError) else _messages(exc)
+        else:
+            _audit(request, referral, "response_link_outcome", result="done", kind=outcome.kind)
+            url = reverse("referrals:respond", kwargs={"token": token})
+            return HttpResponseRedirect(_with_lang(url, chosen, done="outcome"), status=303)
+    _audit(request, referral, "response_link_outcome", result="refused")
+    referral.refresh_from_db()
+    if not services.may_record_outcome(ExternalActor(referral.pk), referral):
+        # No form on the page to correct: say why instead.
+        errors = errors or [_("Outcomes are recorded once the referral is accepted.")]
+        return _page(request, referral, token, chosen, error=errors, status=400)
+    return _page(
+        request,
+        referral,
+        token,
+        chosen,
+        error=[_("Please correct the form below.")],
+        outcome_form=form,
+        outcome_errors=errors,
+        status=400,
+    )
 
 
 @require_GET

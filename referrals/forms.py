@@ -4,14 +4,16 @@ They check the shape of what was typed; the services decide whether the move is 
 and say why not (their errors are put back on these forms by the views).
 """
 
+import json
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.core.choices import HandlingCode
 
-from .choices import ClosingOutcome, DeclineReason
-from .models import Recipient, Referral
+from .choices import OUTCOME_DETAIL_FIELDS, OUTCOME_FIELDS, ClosingOutcome, DeclineReason
+from .models import Outcome, Recipient, Referral
 
 _TEXT = {"rows": 3, "maxlength": 4000}
 
@@ -83,3 +85,63 @@ class ReferralAddForm(forms.Form):
         if hours and days and hours > days * 24:
             self.add_error("ack_hours", _("Acknowledging cannot be due after the answer is due."))
         return cleaned
+
+
+class CountryCodesField(forms.CharField):
+    """Countries as ISO codes typed with commas or spaces ("BE, NL"); the model checks
+    each against the country list and names those it does not know."""
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value)
+        return [code for code in text.replace(",", " ").replace(";", " ").split() if code]
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+
+class OutcomeForm(forms.Form):
+    """One outcome: what happened, when, why we know, and the figures of that kind.
+
+    Every field is here; the page's script shows only those of the kind chosen (the list
+    is in ``data-outcome-fields``), and without it the service ignores what the kind does
+    not use. Which fields a kind requires is the model's to say (``Outcome.clean``).
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "outcome-%s")
+        super().__init__(*args, **kwargs)
+        model = Outcome._meta
+        self.fields["kind"] = model.get_field("kind").formfield()
+        self.fields["kind"].choices = [("", "—"), *model.get_field("kind").choices]
+        self.fields["occurred_on"] = model.get_field("occurred_on").formfield(
+            widget=forms.DateInput(attrs={"type": "date"})
+        )
+        self.fields["justification"] = model.get_field("justification").formfield(
+            widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+            help_text=_("What shows it happened (a court record, a case file, a message)."),
+        )
+        self.fields["justification"].required = True
+        for name in OUTCOME_DETAIL_FIELDS:
+            model_field = model.get_field(name)
+            if name == "countries":
+                field = CountryCodesField(
+                    label=model_field.verbose_name,
+                    required=False,
+                    max_length=200,
+                    help_text=_("ISO codes separated by commas, e.g. BE, NL, CO."),
+                )
+            elif name == "answered_on":
+                field = model_field.formfield(widget=forms.DateInput(attrs={"type": "date"}))
+            elif name == "refusal_grounds":
+                field = model_field.formfield(widget=forms.Textarea(attrs={"rows": 2}))
+            else:
+                field = model_field.formfield()
+            field.required = False
+            self.fields[name] = field
+        self.fields["currency"].help_text = _("ISO 4217, e.g. USD or EUR.")
+        self.fields["currency"].widget.attrs.update({"size": 3, "autocapitalize": "characters"})
+
+    @property
+    def fields_by_kind(self) -> str:
+        """The fields each kind uses, as JSON for the page's script."""
+        return json.dumps({kind: list(names) for kind, names in OUTCOME_FIELDS.items()})

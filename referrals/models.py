@@ -1,3 +1,5 @@
+import datetime as dt
+import re
 import uuid
 
 from django.conf import settings
@@ -5,7 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from django_countries.fields import CountryField
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -21,9 +26,13 @@ from seizures.choices import (
 from seizures.models import Seizure
 
 from .choices import (
+    CloseReason,
     ClosingOutcome,
     DeclineReason,
+    LegalBasis,
+    MlaResult,
     Origin,
+    OutcomeKind,
     RecipientKind,
     ReferralStatus,
     RouteRole,
@@ -600,3 +609,187 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class Outcome(models.Model):
+    """One thing the follow-up of a referral achieved, dated and justified by the recipient.
+
+    A wide row: each kind uses the fields it needs (``clean`` says which). Nothing here names
+    a person: counts, places, countries, dates, legal bases and amounts. The justification
+    and sentence are free text and so, like every free text, never reach evaluators.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(
+        Referral, verbose_name=_("referral"), on_delete=models.PROTECT, related_name="outcomes"
+    )
+    # The referral's seizure, kept here so the ladder reads a seizure's outcomes directly.
+    seizure = models.ForeignKey(
+        Seizure, on_delete=models.PROTECT, related_name="outcomes", editable=False
+    )
+    kind = models.CharField(_("what happened"), max_length=24, choices=OutcomeKind.choices)
+    occurred_on = models.DateField(_("date"))
+    # Required (clean says so, in words that fit the kind), never blank in the database.
+    justification = models.TextField(_("short justification"), max_length=2000, blank=True)
+
+    count = models.PositiveIntegerField(_("how many people"), null=True, blank=True)
+    organisers = models.PositiveIntegerField(_("of whom organisers"), null=True, blank=True)
+    couriers = models.PositiveIntegerField(_("of whom couriers"), null=True, blank=True)
+    place = models.CharField(_("where"), max_length=200, blank=True)
+    countries = models.JSONField(
+        _("countries involved"), default=list, blank=True, help_text=_("ISO country codes.")
+    )
+    counterpart_country = CountryField(_("counterpart country"), blank=True)
+    offence = models.CharField(_("offence"), max_length=200, blank=True)
+    legal_basis = models.CharField(
+        _("legal basis"), max_length=12, choices=LegalBasis.choices, blank=True
+    )
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    mla_result = models.CharField(
+        _("result of the request"), max_length=12, choices=MlaResult.choices, blank=True
+    )
+    refusal_grounds = models.TextField(_("grounds for refusal"), blank=True, max_length=2000)
+    sentence = models.CharField(_("sentence"), max_length=300, blank=True)
+    value = models.DecimalField(
+        _("value"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    close_reason = models.CharField(
+        _("why it was closed"), max_length=24, choices=CloseReason.choices, blank=True
+    )
+
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    # "app", "api" or "link" (the external response link: no account behind it).
+    recorded_via = models.CharField(max_length=8, editable=False)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_on", "id"]
+        verbose_name = _("outcome")
+        verbose_name_plural = _("outcomes")
+        indexes = [models.Index(fields=["seizure", "kind"], name="outcome_seizure_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.occurred_on})"
+
+    def clean(self) -> None:
+        """What each kind needs, each a field error the recipient can act on."""
+        errors: dict[str, str] = {}
+        kind = self.kind
+        self.justification = (self.justification or "").strip()
+        if not self.justification:
+            closed_other = (
+                kind == OutcomeKind.INVESTIGATION_CLOSED and self.close_reason == CloseReason.OTHER
+            )
+            errors["justification"] = (
+                _("Say why the investigation was closed.")
+                if closed_other
+                else _("Give a short justification: what shows this happened.")
+            )
+        self._clean_date(errors)
+        counted = {
+            OutcomeKind.SUSPECTS_IDENTIFIED: _("How many suspects were identified? At least 1."),
+            OutcomeKind.ARREST: _("How many people were arrested? At least 1."),
+            OutcomeKind.CHARGES: _("How many people were charged? At least 1."),
+            OutcomeKind.CONVICTION: _("How many people were convicted? At least 1."),
+        }
+        if kind in counted and not (self.count and self.count >= 1):
+            errors["count"] = counted[kind]
+        named = (self.organisers or 0) + (self.couriers or 0)
+        if kind == OutcomeKind.SUSPECTS_IDENTIFIED and self.count and named > self.count:
+            errors["couriers"] = _(
+                "Organisers and couriers together cannot be more than the suspects "
+                "identified (%(count)d)."
+            ) % {"count": self.count}
+        if kind in (OutcomeKind.JOINT_INVESTIGATION, OutcomeKind.CONTROLLED_DELIVERY):
+            self._clean_countries(errors, required=kind == OutcomeKind.JOINT_INVESTIGATION)
+        if kind in (OutcomeKind.MLA_SENT, OutcomeKind.MLA_RECEIVED):
+            self._clean_mla(errors)
+        if kind in (OutcomeKind.CHARGES, OutcomeKind.CONVICTION):
+            self.offence = (self.offence or "").strip()
+            if kind == OutcomeKind.CHARGES and not self.offence:
+                errors["offence"] = _("Name the offence charged.")
+        if kind == OutcomeKind.CONVICTION:
+            self.sentence = (self.sentence or "").strip()
+            if not self.sentence:
+                errors["sentence"] = _("Give the sentence.")
+        if kind in (OutcomeKind.ASSETS_FROZEN, OutcomeKind.ASSETS_CONFISCATED):
+            if self.value is None or self.value <= 0:
+                errors["value"] = _("Give the value, more than 0.")
+            self.currency = (self.currency or "").strip().upper()
+            if not re.fullmatch(r"[A-Z]{3}", self.currency):
+                errors["currency"] = _("Use the three-letter ISO 4217 code, e.g. USD or EUR.")
+        if kind == OutcomeKind.INVESTIGATION_CLOSED and not self.close_reason:
+            errors["close_reason"] = _("Say why the investigation was closed.")
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_date(self, errors: dict) -> None:
+        # Dates are the recipient's local ones: a day either side of UTC is still true
+        # somewhere (a recipient 10 hours ahead of the port records "the next day").
+        if not self.occurred_on:
+            return
+        slack = dt.timedelta(days=1)
+        if self.occurred_on > timezone.now().date() + slack:
+            errors["occurred_on"] = _("An outcome cannot be dated in the future.")
+            return
+        seizure = self.seizure if self.seizure_id else self.referral.seizure
+        seized_on = seizure.occurred_at.astimezone(dt.UTC).date()
+        if self.occurred_on < seized_on - slack:
+            errors["occurred_on"] = _("An outcome cannot come before the seizure (%(date)s).") % {
+                "date": date_format(seized_on)
+            }
+
+    def _clean_countries(self, errors: dict, *, required: bool) -> None:
+        codes = self.countries if isinstance(self.countries, list) else []
+        cleaned: list[str] = []
+        unknown: list[str] = []
+        for code in codes:
+            code = str(code).strip().upper()
+            if not code:
+                continue
+            if not countries.alpha2(code):
+                unknown.append(code)
+            elif countries.alpha2(code) not in cleaned:
+                cleaned.append(countries.alpha2(code))
+        self.countries = cleaned
+        if unknown:
+            errors["countries"] = _("Not ISO 3166 country codes: %(codes)s.") % {
+                "codes": ", ".join(unknown)
+            }
+        elif required and not cleaned:
+            errors["countries"] = _("Name at least one country taking part (ISO codes, e.g. BE).")
+
+    def _clean_mla(self, errors: dict) -> None:
+        if not self.counterpart_country:
+            errors["counterpart_country"] = _("Which country was the request sent to or from?")
+        if not self.legal_basis:
+            errors["legal_basis"] = _("Choose the legal basis of the request.")
+        if not self.mla_result:
+            errors["mla_result"] = _("Choose where the request stands (pending if unanswered).")
+        if self.answered_on and self.occurred_on and self.answered_on < self.occurred_on:
+            errors["answered_on"] = _("A request cannot be answered before it was made.")
+        elif self.answered_on and self.answered_on > timezone.now().date() + dt.timedelta(days=1):
+            errors["answered_on"] = _("An answer cannot be dated in the future.")
+        self.refusal_grounds = (self.refusal_grounds or "").strip()
+        if self.mla_result == MlaResult.REFUSED and not self.refusal_grounds:
+            errors["refusal_grounds"] = _("Give the grounds the request was refused on.")
+
+    @property
+    def mla_days(self) -> int | None:
+        """Time the request took, in days, once answered."""
+        if self.answered_on and self.occurred_on:
+            return (self.answered_on - self.occurred_on).days
+        return None

@@ -6,6 +6,9 @@ Who may move which step:
   unit whose role answers referrals, or the external recipient through the signed link;
 - send by hand and withdraw: an officer or supervisor of the unit that logged the seizure.
 
+Outcomes (what the follow-up achieved) are recorded by the recipient too, once it accepted
+the referral and after it closed it (``outcome_record``).
+
 Every move is a django-fsm transition (out-of-order moves are refused by the machine
 itself) and leaves a ``ReferralEvent`` with who and when. Declining and withdrawing take
 the recipient unit's access to the seizure away.
@@ -31,8 +34,17 @@ from seizures.models import Seizure
 from seizures.sharing import seizure_share, seizure_unshare
 
 from . import notifications
-from .choices import ClosingOutcome, DeclineReason, Origin, ReferralStatus
-from .models import Notification, Recipient, Referral, ReferralEvent
+from .choices import (
+    OUTCOME_DETAIL_FIELDS,
+    OUTCOME_FIELDS,
+    CloseReason,
+    ClosingOutcome,
+    DeclineReason,
+    Origin,
+    OutcomeKind,
+    ReferralStatus,
+)
+from .models import Notification, Outcome, Recipient, Referral, ReferralEvent
 from .routing import Decision, abroad_floor, deadlines
 
 
@@ -355,6 +367,83 @@ def referral_new_link(*, user, referral: Referral) -> Referral:
         addressees=notifications.responders(referral.recipient),
     )
     return referral
+
+
+# --- outcomes: what the follow-up achieved ----------------------------------------------
+
+# A recipient records outcomes once it has taken the referral on, and after closing it
+# too: convictions, confiscations and answers to legal-assistance requests often come
+# years after the investigation itself is closed.
+OUTCOME_STATES = {ReferralStatus.ACCEPTED, ReferralStatus.INVESTIGATING, ReferralStatus.CLOSED}
+OUTCOME_VIA = {"app", "api", "link"}
+
+# "Investigation closed" closes a referral still being worked on, with the nearest of the
+# life cycle's closing outcomes (the outcome keeps the precise reason).
+_CLOSING = {
+    CloseReason.CONVICTED: ClosingOutcome.OTHER,
+    CloseReason.ACQUITTED: ClosingOutcome.OTHER,
+    CloseReason.NO_SUSPECT: ClosingOutcome.NO_SUSPECT_IDENTIFIED,
+    CloseReason.INSUFFICIENT_EVIDENCE: ClosingOutcome.INSUFFICIENT_EVIDENCE,
+    CloseReason.TRANSFERRED: ClosingOutcome.TRANSFERRED,
+    CloseReason.MERGED: ClosingOutcome.MERGED,
+    CloseReason.OTHER: ClosingOutcome.OTHER,
+}
+
+
+def may_record_outcome(actor, referral: Referral) -> bool:
+    """The recipient (unit responders or the link holder), once it took the referral on.
+    Pages ask this to offer the form; ``outcome_record`` has the last word."""
+    return referral.status in OUTCOME_STATES and may_respond(actor, referral)
+
+
+@transaction.atomic
+def outcome_record(*, referral: Referral, actor, via: str, **fields) -> Outcome:
+    """Record one outcome of ``referral``, recorded by ``actor`` (a user, or the
+    ``ExternalActor`` of the response link) through ``via`` ("app", "api" or "link").
+
+    ``fields`` are the outcome's: ``kind``, ``occurred_on``, ``justification`` and those
+    the kind uses (``choices.OUTCOME_FIELDS``); the others are ignored, so a form that
+    showed every field cannot leave a stray figure on the wrong kind. Recording
+    "investigation closed" on a referral accepted or under investigation also closes it
+    (a ``ReferralEvent`` of the move, as the close button would). The outcome itself is a
+    row of its own with who, how and when, in the audit trail; it is not a move of the
+    referral and so leaves no ``ReferralEvent``.
+    """
+    if via not in OUTCOME_VIA:
+        raise ValueError(f"unknown channel {via!r}")
+    unknown = set(fields) - {"kind", "occurred_on", "justification", *OUTCOME_DETAIL_FIELDS}
+    if unknown:
+        raise TypeError(f"not outcome fields: {', '.join(sorted(unknown))}")
+    referral = _locked(referral)
+    if not may_respond(actor, referral):
+        raise PermissionDenied(_("Only the recipient records what the follow-up achieved."))
+    if referral.status not in OUTCOME_STATES:
+        raise ValidationError(
+            _("Outcomes are recorded once the referral is accepted; this one is %(status)s.")
+            % {"status": referral.get_status_display().lower()}
+        )
+    kind = fields.get("kind") or ""
+    if kind not in OutcomeKind.values:
+        raise ValidationError({"kind": _("Choose what happened from the list.")})
+    kept = {"kind", "occurred_on", "justification", *OUTCOME_FIELDS[kind]}
+    external = isinstance(actor, ExternalActor)
+    outcome = Outcome(
+        referral=referral,
+        seizure=referral.seizure,
+        recorded_by=None if external else actor,
+        recorded_via=via,
+        **{name: value for name, value in fields.items() if name in kept and value is not None},
+    )
+    outcome.full_clean()
+    outcome.save()
+    if kind == OutcomeKind.INVESTIGATION_CLOSED and can_proceed(referral.close):
+        referral_close(
+            actor=actor,
+            referral=referral,
+            outcome=_CLOSING[outcome.close_reason],
+            text=outcome.justification,
+        )
+    return outcome
 
 
 def _revoke_access(referral: Referral, *, by) -> None:

@@ -19,9 +19,12 @@ urlpatterns = [
     path("referrals/<uuid:public_id>/close/", views.close, name="close"),
     path("referrals/<uuid:public_id>/withdraw/", views.withdraw, name="withdraw"),
     path("referrals/<uuid:public_id>/new-link/", views.new_link, name="new-link"),
+    # Outcomes of the follow-up, recorded by the recipient (the response link has its own).
+    path("referrals/<uuid:public_id>/outcomes/", views.outcome_add, name="outcome-add"),
     # Referring a seizure by hand, from the seizure's page.
     path("seizures/<uuid:public_id>/refer/", views.referral_add, name="add"),
     # The external recipient's signed link: no account, this one referral only.
     path("r/<str:token>/", external_views.respond, name="respond"),
     path("r/<str:token>/dossier.pdf", external_views.dossier, name="respond-dossier"),
+    path("r/<str:token>/outcomes/", external_views.outcome_add, name="respond-outcome"),
 ]

@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -35,7 +36,14 @@ from seizures.views import commodity_labels
 
 from . import explain, selectors, services
 from .choices import ReferralStatus
-from .forms import CloseForm, DeclineForm, InvestigateForm, ReferralAddForm, WithdrawForm
+from .forms import (
+    CloseForm,
+    DeclineForm,
+    InvestigateForm,
+    OutcomeForm,
+    ReferralAddForm,
+    WithdrawForm,
+)
 from .models import Recipient, Referral
 from .templatetags.referrals import Clock
 
@@ -288,6 +296,8 @@ def detail_context(request, referral: Referral, **extra) -> dict:
     }
     for step, (key, _form_class) in MOVE_FORMS.items():
         context[key] = _move_form(step) if step in moves else None
+    context["outcomes"] = list(referral.outcomes.select_related("recorded_by"))
+    context["outcome_form"] = OutcomeForm() if services.may_record_outcome(user, referral) else None
     context.update(extra)
     return context
 
@@ -431,6 +441,48 @@ investigate = _step_view("investigate")
 close = _step_view("close")
 withdraw = _step_view("withdraw")
 new_link = _step_view("new-link")
+
+
+# --- outcomes ----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def outcome_add(request, public_id):
+    """Record what the follow-up achieved; a refusal re-renders the page with the form."""
+    referral = selectors.referral_get(user=request.user, public_id=public_id)
+    if not services.may_respond(request.user, referral):
+        # The seizing unit sees the referral and its outcomes, but records none.
+        raise PermissionDenied
+    form = OutcomeForm(request.POST)
+    errors: list[str] = []
+    if form.is_valid():
+        try:
+            outcome = services.outcome_record(
+                referral=referral, actor=request.user, via="app", **form.cleaned_data
+            )
+        except ValidationError as exc:
+            errors = put_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Outcome recorded: %(kind)s on %(date)s.")
+                % {"kind": outcome.get_kind_display(), "date": date_format(outcome.occurred_on)},
+            )
+            url = reverse("referrals:detail", kwargs={"public_id": referral.public_id})
+            return redirect(url + "#outcomes")
+    referral.refresh_from_db()
+    extra: dict = {"outcome_errors": errors}
+    if services.may_record_outcome(request.user, referral):
+        extra["outcome_form"] = form  # shown again with what was typed
+    else:
+        # No form on the page to correct: say why instead.
+        extra["outcome_errors"] = errors or [
+            _("Outcomes are recorded once the referral is accepted.")
+        ]
+    return render(
+        request, "referrals/detail.html", detail_context(request, referral, **extra), status=400
+    )
 
 
 # --- referring by hand -------------------------------------------------------------------

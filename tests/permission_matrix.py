@@ -379,6 +379,25 @@ CASES: list[Case] = [
         methods={"POST": everyone(404, anonymous=403, owner=200, recipient_after=403)},
         bodies={"POST": {"reason": "Sent by mistake"}},
     ),
+    # --- outcomes (referrals/api.py): both sides read them; only the recipient records
+    # them, and only once it accepted the referral (the target is still "sent": 400).
+    Case(
+        "api-referral-outcomes",
+        target="referral",
+        methods={
+            "GET": everyone(404, anonymous=403, owner=200, recipient_after=200),
+            "POST": everyone(404, anonymous=403, owner=403, recipient_after=400),
+        },
+        bodies={
+            "POST": {
+                "kind": "arrest",
+                "occurred_on": "2025-01-01",
+                "count": "2",
+                "justification": "Arrest warrant executed",
+            }
+        },
+    ),
+    # --- end of outcomes (API)
     Case(
         "api-recipient-list",
         methods={
@@ -477,6 +496,25 @@ CASES: list[Case] = [
         # The referral goes to a unit, which answers in the app: no link to renew (400).
         methods={"POST": everyone(404, anonymous=LOGIN, owner=400, recipient_after=403)},
     ),
+    # --- outcomes (referrals/views.py): the recipient records them once it accepted the
+    # referral (the target is still "sent": said on the page, 400); the seizing unit 403.
+    Case(
+        "referrals:outcome-add",
+        target="referral",
+        methods={
+            "GET": everyone(405, anonymous=LOGIN),
+            "POST": everyone(404, anonymous=LOGIN, owner=403, recipient_after=400),
+        },
+        bodies={
+            "POST": {
+                "kind": "arrest",
+                "occurred_on": "2025-01-01",
+                "count": "2",
+                "justification": "Arrest warrant executed",
+            }
+        },
+    ),
+    # --- end of outcomes (pages)
     Case(
         "referrals:add",
         target="seizure",
@@ -510,6 +548,15 @@ CASES: list[Case] = [
         methods={"GET": everyone(404), "POST": everyone(404)},
         bodies={"POST": {"move": "accept"}},
     ),
+    # --- outcomes through the response link: POST only; a token that does not verify is
+    # the same "link cannot be used" page (404) for everyone.
+    Case(
+        "referrals:respond-outcome",
+        kwargs={"token": "not-a-valid-token"},
+        methods={"GET": everyone(405), "POST": everyone(404)},
+        bodies={"POST": {"kind": "arrest"}},
+    ),
+    # --- end of outcomes (response link)
     Case(
         "referrals:respond-dossier",
         kwargs={"token": "not-a-valid-token"},

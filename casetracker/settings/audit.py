@@ -61,6 +61,9 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         ],
     },
     "referrals.referralevent",
+    # --- outcomes of the follow-up, each recorded by the recipient (referrals.services)
+    "referrals.outcome",
+    # --- end of outcomes
     # --- forensics: tasks, each move of their life cycle, links between seizures. The
     # deadline stamps change without anyone acting; the moves are recorded as events.
     {

@@ -191,6 +191,10 @@ SEIZURE_IMPORT_THREADED = True
 EVIDENCE_FILE_MAX_BYTES = env_int(
     "CASETRACKER_EVIDENCE_FILE_MAX_BYTES", 2 * 1024 * 1024 * 1024, minimum=1024
 )
+# --- the follow-up ladder (casetracker/reporting) ---
+# A seizure below the top rung with no progress for this many days is "stalled".
+CASETRACKER_STALLED_DAYS = env_int("CASETRACKER_STALLED_DAYS", 90, minimum=1)
+# --- end of the follow-up ladder ---
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

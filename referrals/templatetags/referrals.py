@@ -4,9 +4,11 @@ import datetime as dt
 
 from django import template
 from django.utils import dateformat, timezone
-from django.utils.formats import get_format
+from django.utils.formats import get_format, number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_countries.fields import Country
 
 from casetracker.core.roles import Action, can
 
@@ -107,3 +109,41 @@ def referrals_menu(context) -> dict:
         "waiting": waiting,
         "unread": selectors.unread_count(user=user) if unread is None else unread,
     }
+
+
+@register.filter
+def outcome_figures(outcome) -> str:
+    """The key figures of an outcome in a line: how many, where, with whom, how much."""
+    parts: list[str] = []
+    if outcome.count:
+        parts.append(ngettext("%(n)d person", "%(n)d people", outcome.count) % {"n": outcome.count})
+    if outcome.organisers:
+        parts.append(_("organisers: %(n)d") % {"n": outcome.organisers})
+    if outcome.couriers:
+        parts.append(_("couriers: %(n)d") % {"n": outcome.couriers})
+    if outcome.place:
+        parts.append(outcome.place)
+    if outcome.countries:
+        parts.append(", ".join(str(Country(code).name) for code in outcome.countries))
+    if outcome.counterpart_country:
+        parts.append(str(outcome.counterpart_country.name))
+    if outcome.legal_basis:
+        parts.append(outcome.get_legal_basis_display())
+    if outcome.offence:
+        parts.append(outcome.offence)
+    if outcome.mla_result:
+        parts.append(outcome.get_mla_result_display())
+    if outcome.mla_days is not None:
+        parts.append(
+            ngettext("answered in %(n)d day", "answered in %(n)d days", outcome.mla_days)
+            % {"n": outcome.mla_days}
+        )
+    if outcome.refusal_grounds:
+        parts.append(_("grounds: %(text)s") % {"text": outcome.refusal_grounds})
+    if outcome.sentence:
+        parts.append(outcome.sentence)
+    if outcome.value is not None:
+        parts.append(f"{number_format(outcome.value, 2, force_grouping=True)} {outcome.currency}")
+    if outcome.close_reason:
+        parts.append(outcome.get_close_reason_display())
+    return " · ".join(parts) or "—"
