@@ -91,7 +91,14 @@ def _save_item(item: EvidenceItem, fields: list[str]) -> None:
 
 
 def _locked(item: EvidenceItem) -> EvidenceItem:
-    return EvidenceItem.objects.select_for_update().select_related("seizure").get(pk=item.pk)
+    # of=("self",): lock the item row only. Without it PostgreSQL also locks the joined
+    # seizure row, in an order of its choosing, and a sub-item taken at the same moment
+    # (which locks the seizure, then the parent item) deadlocks with it.
+    return (
+        EvidenceItem.objects.select_for_update(of=("self",))
+        .select_related("seizure")
+        .get(pk=item.pk)
+    )
 
 
 def _move(item: EvidenceItem, transition_name: str, refusal: str) -> None:

@@ -139,7 +139,9 @@ def referral_add(
     the withdrawn one stays in the history. Two officers doing it at once queue on the
     seizure's lock, and the second is told it was already done."""
     _require_sender(user, seizure)
-    seizure = Seizure.objects.select_for_update().select_related("unit").get(pk=seizure.pk)
+    seizure = (
+        Seizure.objects.select_for_update(of=("self",)).select_related("unit").get(pk=seizure.pk)
+    )
     live = Referral.objects.filter(seizure=seizure, recipient=recipient).exclude(
         status=ReferralStatus.WITHDRAWN
     )
