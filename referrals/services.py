@@ -357,7 +357,9 @@ def referral_new_link(*, user, referral: Referral) -> Referral:
     _require_sender(user, referral.seizure)
     if not referral.recipient.is_external:
         raise ValidationError(_("Only external recipients answer through a link."))
-    if not referral.is_open:
+    # A closed referral still takes outcomes (a conviction years later): its recipient may
+    # need a fresh link for them. Declined or withdrawn ones take nothing more.
+    if not (referral.is_open or referral.status == ReferralStatus.CLOSED):
         raise ValidationError(_("This referral is no longer open."))
     referral.link_nonce = uuid.uuid4()
     referral.save(update_fields=["link_nonce"])

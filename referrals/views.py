@@ -84,9 +84,13 @@ def available_moves(user, referral: Referral) -> set[str]:
             moves.add("investigate")
         if can_proceed(referral.close):
             moves.add("close")
-    if services.may_send(user, referral.seizure) and can_proceed(referral.withdraw):
-        moves.add("withdraw")
-        if referral.recipient.is_external:
+    if services.may_send(user, referral.seizure):
+        if can_proceed(referral.withdraw):
+            moves.add("withdraw")
+        # A closed referral still takes outcomes, so its contact may need a fresh link.
+        if referral.recipient.is_external and (
+            referral.is_open or referral.status == ReferralStatus.CLOSED
+        ):
             moves.add("new-link")
     return moves
 

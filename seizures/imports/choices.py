@@ -15,5 +15,5 @@ class ImportLayout(models.TextChoices):
 
 
 class IssueKind(models.TextChoices):
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", _("Line rejected")
     FLAGGED = "flagged", _("Imported with a remark")

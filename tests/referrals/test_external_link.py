@@ -457,3 +457,29 @@ def test_the_link_holder_downloads_the_dossier(client, referral):
     assert response["Referrer-Policy"] == "no-referrer"
     assert response.content.startswith(b"%PDF-")
     assert token.encode() not in response.content
+
+
+def test_a_closed_referral_can_get_a_fresh_link_for_later_outcomes(client, referral, officer):
+    actor = ExternalActor(referral.pk)
+    services.referral_accept(actor=actor, referral=referral)
+    services.referral_close(actor=actor, referral=referral, outcome=ClosingOutcome.MERGED)
+    old = links.response_token(referral)
+    # A conviction may come years later, long after the link expired: the sender sends a
+    # fresh one, and the old one stops working.
+    services.referral_new_link(user=officer, referral=referral)
+    _refused(client, _link(old), referral, "This link no longer works")
+    referral.refresh_from_db()
+    assert client.get(_link(referral)).status_code == 200
+
+
+def test_a_declined_referral_gets_no_fresh_link(referral, officer):
+    from django.core.exceptions import ValidationError
+
+    services.referral_decline(
+        actor=ExternalActor(referral.pk),
+        referral=referral,
+        reason="not_competent",
+        text="",
+    )
+    with pytest.raises(ValidationError, match="no longer open"):
+        services.referral_new_link(user=officer, referral=referral)
