@@ -2,7 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from casetracker.core.accounts.api import token_view
-from casetracker.reporting.api import EvaluationSeizureViewSet
+from casetracker.reporting.api import EvaluationCohortView, EvaluationSeizureViewSet
 from referrals.api import RecipientViewSet, ReferralViewSet
 from seizures.api import SeizureViewSet
 
@@ -14,5 +14,6 @@ router.register("evaluation/seizures", EvaluationSeizureViewSet, basename="api-e
 
 urlpatterns = [
     path("auth/token/", token_view, name="api-token"),
+    path("evaluation/cohort/", EvaluationCohortView.as_view(), name="api-evaluation-cohort"),
     *router.urls,
 ]

@@ -414,6 +414,12 @@ CASES: list[Case] = [
             "POST": everyone(403, evaluator=405),
         },
     ),
+    # --- the cohort's figures (issue 6): evaluators only, read-only ------------------------
+    Case(
+        "api-evaluation-cohort",
+        methods={"GET": everyone(403, evaluator=200), "POST": everyone(403, evaluator=405)},
+    ),
+    # --- end of the cohort's figures -------------------------------------------------------
     # --- referral pages (referrals/views.py) ---------------------------------------------
     # The inbox lists the reader's own unit's referrals (empty, saying why, for roles that
     # answer none); evaluators read referral figures through the evaluation pages only.

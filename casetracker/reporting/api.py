@@ -8,8 +8,9 @@ so a field added to ``Seizure`` cannot appear here by accident.
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import generics, mixins, permissions, serializers, viewsets
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
 
 from casetracker.core.accounts.permissions import SignedInProperly
 from seizures.choices import (
@@ -22,7 +23,8 @@ from seizures.choices import (
     Substance,
 )
 
-from . import evaluation
+from . import cohort, evaluation
+from .choices import Flag, Rung
 from .filters import EvaluationFilter
 
 
@@ -147,3 +149,82 @@ class EvaluationSeizureViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         rows = evaluation.evaluation_rows(page)
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
+
+# --- the cohort's figures (issue 6, item 6) -----------------------------------------------
+
+
+class CohortRungSerializer(serializers.Serializer):
+    rung = serializers.ChoiceField(choices=Rung.choices, read_only=True)
+    name = serializers.CharField(read_only=True)
+    count = serializers.IntegerField(read_only=True, help_text=_("Seizures at this rung or above."))
+    share = serializers.FloatField(
+        read_only=True, allow_null=True, help_text=_("Of the cohort, 0 to 1; null if it is empty.")
+    )
+
+
+class CohortTimeSerializer(serializers.Serializer):
+    rung = serializers.ChoiceField(choices=Rung.choices, read_only=True)
+    name = serializers.CharField(read_only=True)
+    reached = serializers.IntegerField(read_only=True, help_text=_("Seizures that reached it."))
+    q1_days = serializers.FloatField(read_only=True, allow_null=True)
+    median_days = serializers.FloatField(read_only=True, allow_null=True)
+    q3_days = serializers.FloatField(read_only=True, allow_null=True)
+
+
+class CohortFlagSerializer(serializers.Serializer):
+    flag = serializers.ChoiceField(
+        choices=[(cohort.flag_key(flag), flag.label) for flag in Flag], read_only=True
+    )
+    name = serializers.CharField(read_only=True)
+    count = serializers.IntegerField(read_only=True)
+    share = serializers.FloatField(read_only=True, allow_null=True)
+
+
+class CohortSerializer(serializers.Serializer):
+    """A cohort's figures: counts, shares and durations only, never a seizure or a person."""
+
+    seizures = serializers.IntegerField(read_only=True, help_text=_("The cohort's size."))
+    funnel = CohortRungSerializer(many=True, read_only=True)
+    time_to_rung = CohortTimeSerializer(
+        many=True,
+        read_only=True,
+        help_text=_(
+            "Days from the seizure to the rung's first date, over the seizures that "
+            "reached it: quartiles (continuous percentiles)."
+        ),
+    )
+    flags = CohortFlagSerializer(many=True, read_only=True)
+    stalled = serializers.IntegerField(
+        read_only=True, help_text=_("Seizures below the top rung without progress for a while.")
+    )
+    stalled_days = serializers.IntegerField(
+        read_only=True, help_text=_("Days without progress after which a seizure is stalled.")
+    )
+
+
+@extend_schema(
+    tags=["evaluation"],
+    summary=_("A cohort's follow-up figures: funnel, time to each rung, flags, stalled"),
+    filters=True,
+    responses={
+        200: CohortSerializer,
+        403: OpenApiResponse(description=_("The user's role may not evaluate.")),
+    },
+)
+class EvaluationCohortView(generics.GenericAPIView):
+    """The figures of the seizures the filters choose (every seizure without a filter)."""
+
+    serializer_class = CohortSerializer
+    permission_classes = [SignedInProperly, CanEvaluate]
+    filterset_class = EvaluationApiFilter
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return evaluation.Seizure.objects.none()
+        return evaluation.evaluation_seizures(user=self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        figures = cohort.cohort_figures(self.filter_queryset(self.get_queryset()))
+        return Response(self.get_serializer(figures).data)
