@@ -299,15 +299,7 @@ def transfer_confirm(
     _require_receiver(item, by)
     if seal_check not in (SealCheck.INTACT, SealCheck.BROKEN, SealCheck.REPLACED):
         raise ValidationError({"seal_check": _("Say whether the seals were intact.")})
-    seals = list(item.seal_numbers)
-    if seal_check == SealCheck.REPLACED:
-        seals = clean_seals(new_seals)
-        if not seals:
-            raise ValidationError({"new_seals": _("Give the numbers of the new seals.")})
-    if seal_check == SealCheck.BROKEN and not note.strip():
-        raise ValidationError({"note": _("Describe how the seals were found broken.")})
-    if not storage_location.strip():
-        raise ValidationError({"storage_location": _("Say where the item is kept now.")})
+    seals = _seals_after_check(item, seal_check, new_seals, note, storage_location)
     now = timezone.now()
     sender, sender_unit = item.custodian, item.custodian_unit
     _move(item, "end_transfer", _state_refusal(item))
@@ -346,6 +338,21 @@ def transfer_confirm(
         ],
     )
     return event
+
+
+def _seals_after_check(item, seal_check, new_seals, note, storage_location) -> list[str]:
+    """The item's seals after a receipt or a check, with what such a check must say: the
+    new numbers when replaced, how when broken, and where the item is kept now."""
+    seals = list(item.seal_numbers)
+    if seal_check == SealCheck.REPLACED:
+        seals = clean_seals(new_seals)
+        if not seals:
+            raise ValidationError({"new_seals": _("Give the numbers of the new seals.")})
+    if seal_check == SealCheck.BROKEN and not note.strip():
+        raise ValidationError({"note": _("Describe how the seals were found broken.")})
+    if not storage_location.strip():
+        raise ValidationError({"storage_location": _("Say where the item is kept now.")})
+    return seals
 
 
 def _require_receiver(item: EvidenceItem, user) -> None:
@@ -428,14 +435,7 @@ def item_check(
     _require_holder(item, by)
     if item.state != ItemState.IN_CUSTODY:
         raise ValidationError(_state_refusal(item))
-    if seal_check == SealCheck.REPLACED:
-        item.seal_numbers = clean_seals(new_seals)
-        if not item.seal_numbers:
-            raise ValidationError({"new_seals": _("Give the numbers of the new seals.")})
-    if seal_check == SealCheck.BROKEN and not note.strip():
-        raise ValidationError({"note": _("Describe how the seals were found broken.")})
-    if not storage_location.strip():
-        raise ValidationError({"storage_location": _("Say where the item is kept now.")})
+    item.seal_numbers = _seals_after_check(item, seal_check, new_seals, note, storage_location)
     now = timezone.now()
     item.condition = condition
     item.storage_location = storage_location.strip()

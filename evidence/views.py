@@ -67,25 +67,39 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+# The form of each custody move, by the name of its route.
+MOVE_FORMS = {
+    "transfer": TransferForm,
+    "receive": ReceiveForm,
+    "reject": RejectForm,
+    "cancel": CancelForm,
+    "check": CheckForm,
+    "dispose": DisposeForm,
+}
+
+
+def move_form(name: str, item: EvidenceItem, user, data=None):
+    """The form of move ``name``: bound to ``data`` when posted, else with the item's
+    current condition and place filled in."""
+    kwargs = {"auto_id": f"{name}-%s"}
+    if name == "transfer":
+        kwargs.update(item=item, by=user)  # who it may go to
+    elif name == "dispose":
+        kwargs["by"] = user  # who may witness
+    if data is None:
+        kwargs["initial"] = {"condition": item.condition}
+        if name == "check":  # the holder's own place; a receiver says where it goes
+            kwargs["initial"]["storage_location"] = item.storage_location
+    return MOVE_FORMS[name](data, **kwargs)
+
+
 def _forms_for(item: EvidenceItem, user, actions: set[str], bound: dict) -> dict:
     """One form per available move; the one that failed comes back bound, with errors."""
-    initial = {"storage_location": item.storage_location, "condition": item.condition}
-    built = {}
-    if "transfer" in actions:
-        built["transfer"] = bound.get("transfer") or TransferForm(item=item, by=user)
-    if "check" in actions:
-        built["check"] = bound.get("check") or CheckForm(initial=initial, auto_id="check-%s")
-    if "dispose" in actions:
-        built["dispose"] = bound.get("dispose") or DisposeForm(by=user, auto_id="dispose-%s")
-    if "receive" in actions:
-        built["receive"] = bound.get("receive") or ReceiveForm(
-            initial={"condition": item.condition}, auto_id="receive-%s"
-        )
-    if "reject" in actions:
-        built["reject"] = bound.get("reject") or RejectForm(auto_id="reject-%s")
-    if "cancel" in actions:
-        built["cancel"] = bound.get("cancel") or CancelForm(auto_id="cancel-%s")
-    return built
+    return {
+        name: bound.get(name) or move_form(name, item, user)
+        for name in MOVE_FORMS
+        if name in actions
+    }
 
 
 def _item_page(request, item: EvidenceItem, *, bound=None, status=200, verification=None):
@@ -228,19 +242,16 @@ def _create(request, form: ItemForm, *, seizure, parent) -> EvidenceItem | None:
 # --- custody moves -----------------------------------------------------------------------
 
 
-def _move(request, label: str, name: str, form_class, call):
-    """Validate ``form_class`` from the POST and run ``call(item, data)``; on refusal the
-    item page comes back with the form and its errors (400)."""
+def _move(request, label: str, name: str, call):
+    """Validate move ``name``'s form from the POST and run ``call(item, data)``; on refusal
+    the item page comes back with the form and its errors (400)."""
     user = request.user
     item = selectors.item_get(user=user, label=label)
     # Someone who may hold evidence but not this move now (a stale page, another holder)
     # goes on to the service, which says why; a role that never holds evidence stops here.
     if name not in available_actions(user, item) and not can(user, Action.EVIDENCE_CUSTODY):
         raise PermissionDenied
-    kwargs = {"item": item, "by": user} if form_class is TransferForm else {}
-    if form_class is DisposeForm:
-        kwargs = {"by": user}
-    form = form_class(request.POST, auto_id=f"{name}-%s", **kwargs)
+    form = move_form(name, item, user, request.POST)
     if form.is_valid():
         try:
             call(item, form.cleaned_data)
@@ -271,7 +282,7 @@ def item_transfer(request, label: str):
             % {"label": item.label, "name": data["to"].get_full_name() or data["to"].username},
         )
 
-    return _move(request, label, "transfer", TransferForm, call)
+    return _move(request, label, "transfer", call)
 
 
 @require_POST
@@ -281,7 +292,7 @@ def item_receive(request, label: str):
         services.transfer_confirm(item=item, by=request.user, **data)
         messages.success(request, _("%(label)s is in your custody.") % {"label": item.label})
 
-    return _move(request, label, "receive", ReceiveForm, call)
+    return _move(request, label, "receive", call)
 
 
 @require_POST
@@ -293,7 +304,7 @@ def item_reject(request, label: str):
             request, _("You refused %(label)s; it stays with its sender.") % {"label": item.label}
         )
 
-    return _move(request, label, "reject", RejectForm, call)
+    return _move(request, label, "reject", call)
 
 
 @require_POST
@@ -305,7 +316,7 @@ def item_cancel(request, label: str):
             request, _("The hand-over of %(label)s was cancelled.") % {"label": item.label}
         )
 
-    return _move(request, label, "cancel", CancelForm, call)
+    return _move(request, label, "cancel", call)
 
 
 @require_POST
@@ -315,7 +326,7 @@ def item_check(request, label: str):
         services.item_check(item=item, by=request.user, **data)
         messages.success(request, _("The check of %(label)s is recorded.") % {"label": item.label})
 
-    return _move(request, label, "check", CheckForm, call)
+    return _move(request, label, "check", call)
 
 
 @require_POST
@@ -332,7 +343,7 @@ def item_dispose(request, label: str):
         )
         messages.success(request, _("%(label)s was disposed of.") % {"label": item.label})
 
-    return _move(request, label, "dispose", DisposeForm, call)
+    return _move(request, label, "dispose", call)
 
 
 # --- verification and digital files -----------------------------------------------------
