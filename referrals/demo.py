@@ -31,7 +31,10 @@ from . import deadlines, notifications, routing, services
 from .choices import (
     ClosingOutcome,
     DeclineReason,
+    LegalBasis,
+    MlaResult,
     Origin,
+    OutcomeKind,
     RecipientKind,
     ReferralStatus,
     RouteRole,
@@ -39,6 +42,7 @@ from .choices import (
 from .models import (
     RESPONDER_ROLES,
     Notification,
+    Outcome,
     Recipient,
     Referral,
     ReferralEvent,
@@ -683,6 +687,7 @@ def referrals_seed(*, seed: int = 1, bulk_above: int = BULK_ABOVE) -> ReferralsS
         _answer(created, rng, started)
     if created:
         _deadlines_backdate(created, after=last_notification)
+        _outcomes_write(created, rng, started)
     _mark_mailed(after=last_notification, now=started)
     states = dict(
         Referral.objects.filter(pk__in=created)
@@ -698,6 +703,100 @@ def referrals_seed(*, seed: int = 1, bulk_above: int = BULK_ABOVE) -> ReferralsS
         bulk=bulk,
         seconds=(timezone.now() - started).total_seconds(),
     )
+
+
+# What investigations achieved, step by step: each step happens to a share of those that
+# reached the one before, so the evaluators' funnel narrows as it does in real follow-up.
+# (kind, share of the previous step, days after it, lowest and highest)
+OUTCOME_STEPS = (
+    (OutcomeKind.SUSPECTS_IDENTIFIED, 0.7, (5, 60)),
+    (OutcomeKind.ARREST, 0.6, (3, 90)),
+    (OutcomeKind.CHARGES, 0.7, (20, 120)),
+    (OutcomeKind.CONVICTION, 0.5, (90, 365)),
+    (OutcomeKind.NETWORK_DISMANTLED, 0.25, (30, 200)),
+)
+# Beside the steps, once an investigation is open: (kind, chance).
+OUTCOME_FLAGS = (
+    (OutcomeKind.MLA_SENT, 0.18),
+    (OutcomeKind.JOINT_INVESTIGATION, 0.05),
+    (OutcomeKind.CONTROLLED_DELIVERY, 0.06),
+    (OutcomeKind.ASSETS_FROZEN, 0.1),
+)
+MLA_COUNTERPARTS = ("CO", "PA", "ES", "NL", "BR", "PE", "MA")
+JUSTIFICATION = "Recorded from the case file."
+
+
+def _outcomes_write(created: list[int], rng: random.Random, now: dt.datetime) -> None:
+    """Outcomes of the investigations the demo opened, written in bulk (``ladder_rebuild``
+    runs after the seeds and reads them)."""
+    today = now.date()
+    outcomes = []
+    for referral in (
+        Referral.objects.filter(pk__in=created, investigating_at__isnull=False)
+        .only("pk", "seizure_id", "investigating_at")
+        .order_by("pk")
+    ):
+        day = referral.investigating_at.date()
+        happened = []
+        for kind, chance in OUTCOME_FLAGS:
+            on = day + dt.timedelta(days=rng.randint(2, 40))
+            if rng.random() < chance and on <= today:
+                happened.append((kind, on))
+        for kind, chance, (low, high) in OUTCOME_STEPS:
+            day += dt.timedelta(days=rng.randint(low, high))
+            if rng.random() >= chance or day > today:
+                break
+            happened.append((kind, day))
+        outcomes += [
+            Outcome(
+                referral_id=referral.pk,
+                seizure_id=referral.seizure_id,
+                kind=kind,
+                occurred_on=on,
+                justification=JUSTIFICATION,
+                recorded_via="app",
+                **_outcome_fields(kind, rng, on, today),
+            )
+            for kind, on in happened
+        ]
+    Outcome.objects.bulk_create(outcomes, batch_size=1000)
+
+
+def _outcome_fields(kind: str, rng: random.Random, on: dt.date, today: dt.date) -> dict:
+    if kind in (OutcomeKind.SUSPECTS_IDENTIFIED, OutcomeKind.ARREST):
+        return {"count": rng.randint(1, 6)}
+    if kind == OutcomeKind.CHARGES:
+        return {"count": rng.randint(1, 4), "offence": "Drug trafficking"}
+    if kind == OutcomeKind.CONVICTION:
+        return {
+            "count": rng.randint(1, 3),
+            "offence": "Drug trafficking",
+            "sentence": f"{rng.randint(4, 15)} years",
+        }
+    if kind == OutcomeKind.JOINT_INVESTIGATION:
+        return {"countries": rng.sample(MLA_COUNTERPARTS, 2)}
+    if kind == OutcomeKind.ASSETS_FROZEN:
+        return {"value": Decimal(rng.randrange(20_000, 2_000_000, 1000)), "currency": "USD"}
+    if kind == OutcomeKind.MLA_SENT:
+        answered = on + dt.timedelta(days=rng.randint(20, 240))
+        result = rng.choice(
+            (MlaResult.EXECUTED, MlaResult.EXECUTED, MlaResult.PARTLY, MlaResult.REFUSED)
+        )
+        if answered > today:
+            answered, result = None, MlaResult.PENDING
+        return {
+            "counterpart_country": rng.choice(MLA_COUNTERPARTS),
+            "offence": "Drug trafficking",
+            "legal_basis": rng.choice(
+                (LegalBasis.CONVENTION_1988, LegalBasis.CONVENTION_1988, LegalBasis.BILATERAL)
+            ),
+            "mla_result": result,
+            "answered_on": answered,
+            "refusal_grounds": "Dual criminality not established."
+            if result == MlaResult.REFUSED
+            else "",
+        }
+    return {}
 
 
 def _answer(created: list[int], rng: random.Random, now: dt.datetime) -> None:

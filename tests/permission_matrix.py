@@ -260,6 +260,10 @@ CASES: list[Case] = [
         methods={"GET": everyone(403, anonymous=LOGIN, evaluator=200), **_PAGE_GET_ONLY},
     ),
     Case(
+        "reporting:dashboard",
+        methods={"GET": everyone(403, anonymous=LOGIN, evaluator=200), **_PAGE_GET_ONLY},
+    ),
+    Case(
         "audit:trail",
         methods={"GET": everyone(403, anonymous=LOGIN, supervisor=200), **_PAGE_GET_ONLY},
     ),
@@ -417,6 +421,23 @@ CASES: list[Case] = [
     # --- the cohort's figures (issue 6): evaluators only, read-only ------------------------
     Case(
         "api-evaluation-cohort",
+        methods={"GET": everyone(403, evaluator=200), "POST": everyone(403, evaluator=405)},
+    ),
+    Case(
+        "api-evaluation-breakdown",
+        query="?by=route",
+        methods={"GET": everyone(403, evaluator=200), "POST": everyone(403, evaluator=405)},
+    ),
+    Case(
+        "api-evaluation-stalled",
+        methods={"GET": everyone(403, evaluator=200), "POST": everyone(403, evaluator=405)},
+    ),
+    Case(
+        "api-evaluation-recipients",
+        methods={"GET": everyone(403, evaluator=200), "POST": everyone(403, evaluator=405)},
+    ),
+    Case(
+        "api-evaluation-mla",
         methods={"GET": everyone(403, evaluator=200), "POST": everyone(403, evaluator=405)},
     ),
     # --- end of the cohort's figures -------------------------------------------------------
@@ -768,4 +789,40 @@ CASES: list[Case] = [
         },
     ),
     # --- end historic import ---
+    # --- cohort reports (issue 6): evaluators ask; a run is its requester's alone (the
+    # matrix's run is the evaluator's; another evaluator gets 404, tests/reporting).
+    Case(
+        "reporting:report-start",
+        bodies={"POST": {"format": "pdf"}},
+        methods={
+            "GET": everyone(405, anonymous=LOGIN),
+            "POST": everyone(403, anonymous=LOGIN, evaluator=302),
+        },
+    ),
+    Case(
+        "reporting:report-detail",
+        target="report_run",
+        methods={"GET": everyone(403, anonymous=LOGIN, evaluator=200), **_PAGE_GET_ONLY},
+    ),
+    Case(
+        "reporting:report-download",
+        target="report_run",
+        methods={"GET": everyone(403, anonymous=LOGIN, evaluator=200), **_PAGE_GET_ONLY},
+    ),
+    Case(
+        "api-evaluation-report-list",
+        bodies={"POST": {"format": "pdf"}},
+        methods={"GET": everyone(403, evaluator=405), "POST": everyone(403, evaluator=202)},
+    ),
+    Case(
+        "api-evaluation-report-detail",
+        target="report_run",
+        methods={"GET": everyone(403, evaluator=200), "POST": everyone(403, evaluator=405)},
+    ),
+    Case(
+        "api-evaluation-report-file",
+        target="report_run",
+        methods={"GET": everyone(403, evaluator=200), "POST": everyone(403, evaluator=405)},
+    ),
+    # --- end cohort reports ---
 ]

@@ -12,6 +12,7 @@ import json
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.shortcuts import resolve_url
@@ -21,6 +22,7 @@ from django.utils import timezone
 from PIL import Image
 
 from casetracker.core.choices import HandlingCode, Role, UnitKind
+from casetracker.reporting.models import ReportRun
 from evidence import files as evidence_files
 from evidence import services as evidence_services
 from referrals.choices import Origin, RecipientKind
@@ -154,6 +156,13 @@ def world(db, settings, tmp_path):
         uploaded_by=supervisor,
     )
     # --- end historic import ---
+    # --- cohort reports: a finished PDF the evaluator asked for ---
+    report_run = ReportRun.objects.create(
+        requested_by=evaluator, format="pdf", language="en", as_of=timezone.now(), status="done"
+    )
+    report_run.file.save("matrix.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
+    shared["report_run"] = unshared["report_run"] = report_run
+    # --- end cohort reports ---
     users = {
         "anonymous": None,
         "owner": owner,

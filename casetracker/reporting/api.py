@@ -6,6 +6,7 @@ so a field added to ``Seizure`` cannot appear here by accident.
 """
 
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, permissions, serializers, viewsets
@@ -13,17 +14,20 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from casetracker.core.accounts.permissions import SignedInProperly
+from referrals.choices import RecipientKind
 from seizures.choices import (
     CommodityCategory,
     ConcealmentMethod,
     DetectionMethod,
     PortCallRole,
     QuantityUnit,
+    RouteCountryRole,
     SeizureStatus,
     Substance,
+    TransportMode,
 )
 
-from . import cohort, evaluation
+from . import cohort, evaluation, figures, ladder
 from .choices import Flag, Rung
 from .filters import EvaluationFilter
 
@@ -67,6 +71,11 @@ class EvaluationPortCallSerializer(serializers.Serializer):
     )
 
 
+class EvaluationRouteCountrySerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=RouteCountryRole.choices, read_only=True)
+    country = serializers.CharField(read_only=True, help_text=_("ISO 3166 alpha-2 code"))
+
+
 class EvaluationSeizureSerializer(serializers.Serializer):
     """A seizure's non-personal facts (see casetracker/reporting/evaluation.py for what is
     left out and why)."""
@@ -89,6 +98,17 @@ class EvaluationSeizureSerializer(serializers.Serializer):
     hs_code = serializers.CharField(read_only=True)
     commodities = serializers.ListField(child=serializers.CharField(), read_only=True)
     total_distance_km = serializers.FloatField(read_only=True, allow_null=True)
+    transport_mode = serializers.ChoiceField(
+        choices=TransportMode.choices,
+        read_only=True,
+        allow_blank=True,
+        help_text=_("Recorded by historic imports; empty for seizures logged here."),
+    )
+    route_countries = EvaluationRouteCountrySerializer(
+        many=True,
+        read_only=True,
+        help_text=_("The route by country, as historic imports record it."),
+    )
     container_count = serializers.IntegerField(read_only=True)
     items = EvaluationItemSerializer(many=True, read_only=True)
     route = EvaluationPortCallSerializer(many=True, read_only=True)
@@ -181,6 +201,22 @@ class CohortFlagSerializer(serializers.Serializer):
     share = serializers.FloatField(read_only=True, allow_null=True)
 
 
+class CohortQuartilesSerializer(serializers.Serializer):
+    n = serializers.IntegerField(read_only=True, help_text=_("How many values."))
+    q1 = serializers.FloatField(read_only=True, allow_null=True)
+    median = serializers.FloatField(read_only=True, allow_null=True)
+    q3 = serializers.FloatField(read_only=True, allow_null=True)
+
+
+class CohortClocksSerializer(serializers.Serializer):
+    hours_to_referral = CohortQuartilesSerializer(
+        read_only=True, help_text=_("Hours from the seizure to its first referral.")
+    )
+    hours_to_ack = CohortQuartilesSerializer(
+        read_only=True, help_text=_("Hours from the first referral to its acknowledgement.")
+    )
+
+
 class CohortSerializer(serializers.Serializer):
     """A cohort's figures: counts, shares and durations only, never a seizure or a person."""
 
@@ -201,6 +237,7 @@ class CohortSerializer(serializers.Serializer):
     stalled_days = serializers.IntegerField(
         read_only=True, help_text=_("Days without progress after which a seizure is stalled.")
     )
+    clocks = CohortClocksSerializer(read_only=True)
 
 
 @extend_schema(
@@ -226,5 +263,230 @@ class EvaluationCohortView(generics.GenericAPIView):
         return evaluation.evaluation_seizures(user=self.request.user)
 
     def get(self, request, *args, **kwargs):
-        figures = cohort.cohort_figures(self.filter_queryset(self.get_queryset()))
-        return Response(self.get_serializer(figures).data)
+        chosen = self.filter_queryset(self.get_queryset())
+        result = cohort.cohort_figures(chosen)
+        result["clocks"] = figures.clocks(chosen.order_by().values("pk"))
+        return Response(self.get_serializer(result).data)
+
+
+# --- breakdowns, stalled seizures, recipients, mutual legal assistance ------------------------
+
+
+class CohortPart(generics.GenericAPIView):
+    """One part of a cohort's figures, for the seizures the filters choose."""
+
+    permission_classes = [SignedInProperly, CanEvaluate]
+    filterset_class = EvaluationApiFilter
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return evaluation.Seizure.objects.none()
+        return evaluation.evaluation_seizures(user=self.request.user)
+
+    def cohort(self):
+        return self.filter_queryset(self.get_queryset()).order_by().values("pk")
+
+    def part(self, chosen, now):
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self.part(self.cohort(), timezone.now())).data)
+
+
+class CohortGroupSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "Unit code, ISO country code, commodity or substance code, or "
+            "'<departure>-<destination>' country codes ('unknown' where not recorded)."
+        ),
+    )
+    name = serializers.CharField(read_only=True)
+    seizures = serializers.IntegerField(read_only=True)
+    funnel = serializers.ListField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text=_("Seizures at rung 0, 1, … 8 or above."),
+    )
+    referred_share = serializers.FloatField(read_only=True, allow_null=True)
+    investigating_share = serializers.FloatField(read_only=True, allow_null=True)
+    arrested_share = serializers.FloatField(read_only=True, allow_null=True)
+    convicted_share = serializers.FloatField(read_only=True, allow_null=True)
+    stalled = serializers.IntegerField(read_only=True)
+
+
+class CohortBreakdownSerializer(serializers.Serializer):
+    by = serializers.ChoiceField(choices=list(figures.BREAKDOWNS.items()), read_only=True)
+    groups = CohortGroupSerializer(many=True, read_only=True)
+
+
+class CohortBreakdownQuery(serializers.Serializer):
+    by = serializers.ChoiceField(choices=list(figures.BREAKDOWNS.items()))
+
+
+@extend_schema(
+    tags=["evaluation"],
+    summary=_("A cohort's follow-up by unit, country, commodity or route"),
+    description=_(
+        "Commodity groups overlap: a seizure of several commodities counts in each, and a "
+        "drug seizure under both 'drugs' and its substance."
+    ),
+    filters=True,
+    parameters=[CohortBreakdownQuery],
+    responses={
+        200: CohortBreakdownSerializer,
+        400: OpenApiResponse(description=_("'by' is missing or unknown.")),
+        403: OpenApiResponse(description=_("The user's role may not evaluate.")),
+    },
+)
+class EvaluationBreakdownView(CohortPart):
+    serializer_class = CohortBreakdownSerializer
+
+    def part(self, chosen, now):
+        query = CohortBreakdownQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        by = query.validated_data["by"]
+        return {"by": by, "groups": figures.BREAKDOWN_FUNCTIONS[by](chosen, now=now)}
+
+
+class CohortStalledSeizureSerializer(serializers.Serializer):
+    reference = serializers.CharField(read_only=True)
+    unit = serializers.CharField(read_only=True)
+    port = serializers.CharField(read_only=True)
+    port_country = serializers.CharField(read_only=True)
+    occurred_at = serializers.DateTimeField(read_only=True)
+    rung = serializers.ChoiceField(choices=Rung.choices, read_only=True)
+    rung_name = serializers.CharField(read_only=True)
+    last_progress_at = serializers.DateTimeField(read_only=True)
+    days_without_progress = serializers.IntegerField(read_only=True)
+
+
+class CohortStalledSerializer(serializers.Serializer):
+    stalled = serializers.IntegerField(read_only=True, help_text=_("All stalled seizures."))
+    stalled_days = serializers.IntegerField(read_only=True)
+    seizures = CohortStalledSeizureSerializer(
+        many=True, read_only=True, help_text=_("Longest without progress first, up to 'limit'.")
+    )
+
+
+class CohortStalledQuery(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+
+
+@extend_schema(
+    tags=["evaluation"],
+    summary=_("A cohort's stalled seizures, longest without progress first"),
+    filters=True,
+    parameters=[CohortStalledQuery],
+    responses={
+        200: CohortStalledSerializer,
+        400: OpenApiResponse(description=_("'limit' is not between 1 and 1000.")),
+        403: OpenApiResponse(description=_("The user's role may not evaluate.")),
+    },
+)
+class EvaluationStalledView(CohortPart):
+    serializer_class = CohortStalledSerializer
+
+    def part(self, chosen, now):
+        query = CohortStalledQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        listed = figures.stalled_seizures(chosen, now=now, limit=query.validated_data["limit"])
+        return {
+            "stalled": ladder.stalled(chosen, now=now).count(),
+            "stalled_days": ladder.stalled_days(),
+            "seizures": listed,
+        }
+
+
+class CohortReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(read_only=True, help_text=_("The reason's code."))
+    name = serializers.CharField(read_only=True)
+    count = serializers.IntegerField(read_only=True)
+
+
+class CohortRecipientSerializer(serializers.Serializer):
+    recipient = serializers.CharField(read_only=True, help_text=_("The agency's name."))
+    kind = serializers.ChoiceField(choices=RecipientKind.choices, read_only=True)
+    kind_name = serializers.CharField(read_only=True)
+    received = serializers.IntegerField(read_only=True, help_text=_("Withdrawn ones left out."))
+    acknowledged = serializers.IntegerField(read_only=True)
+    due = serializers.IntegerField(
+        read_only=True, help_text=_("Acknowledged, or past the acknowledgement deadline.")
+    )
+    acknowledged_in_time = serializers.IntegerField(read_only=True)
+    in_time_share = serializers.FloatField(
+        read_only=True, allow_null=True, help_text=_("Acknowledged in time, of those due.")
+    )
+    median_hours_to_ack = serializers.FloatField(read_only=True, allow_null=True)
+    declined = serializers.IntegerField(read_only=True)
+    decline_reasons = CohortReasonSerializer(many=True, read_only=True)
+
+
+class CohortStopReasonsSerializer(serializers.Serializer):
+    declined = CohortReasonSerializer(many=True, read_only=True)
+    closed = CohortReasonSerializer(many=True, read_only=True)
+
+
+class CohortRecipientsSerializer(serializers.Serializer):
+    recipients = CohortRecipientSerializer(many=True, read_only=True)
+    stop_reasons = CohortStopReasonsSerializer(read_only=True)
+
+
+@extend_schema(
+    tags=["evaluation"],
+    summary=_("Each recipient's responsiveness over a cohort, and why follow-up stopped"),
+    filters=True,
+    responses={
+        200: CohortRecipientsSerializer,
+        403: OpenApiResponse(description=_("The user's role may not evaluate.")),
+    },
+)
+class EvaluationRecipientsView(CohortPart):
+    serializer_class = CohortRecipientsSerializer
+
+    def part(self, chosen, now):
+        return {
+            "recipients": figures.responsiveness(chosen, now=now),
+            "stop_reasons": figures.stop_reasons(chosen),
+        }
+
+
+class CohortMlaCountSerializer(serializers.Serializer):
+    key = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    sent = serializers.IntegerField(read_only=True)
+    received = serializers.IntegerField(read_only=True)
+    count = serializers.IntegerField(read_only=True)
+
+
+class CohortMlaSerializer(serializers.Serializer):
+    requests = serializers.IntegerField(read_only=True)
+    sent = serializers.IntegerField(read_only=True)
+    received = serializers.IntegerField(read_only=True)
+    answered = serializers.IntegerField(read_only=True)
+    convention_share = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Share of requests with the 1988 Convention as legal basis."),
+    )
+    by_result = CohortMlaCountSerializer(many=True, read_only=True)
+    by_legal_basis = CohortMlaCountSerializer(many=True, read_only=True)
+    by_country = CohortMlaCountSerializer(many=True, read_only=True)
+    days_to_answer = CohortQuartilesSerializer(read_only=True)
+
+
+@extend_schema(
+    tags=["evaluation"],
+    summary=_("Mutual legal assistance requests over a cohort"),
+    filters=True,
+    responses={
+        200: CohortMlaSerializer,
+        403: OpenApiResponse(description=_("The user's role may not evaluate.")),
+    },
+)
+class EvaluationMlaView(CohortPart):
+    serializer_class = CohortMlaSerializer
+
+    def part(self, chosen, now):
+        return figures.mla(chosen)

@@ -53,6 +53,8 @@ SEIZURE_FIELDS = (
     "hs_code",
     "commodities",
     "total_distance_km",
+    "transport_mode",
+    "route_countries",
 )
 ITEM_FIELDS = (
     "seizure_id",
@@ -168,6 +170,10 @@ def _shaped(row: dict, items: list, route: list) -> dict:
         "hs_code": row["hs_code"],
         "commodities": list(row["commodities"] or []),
         "total_distance_km": row["total_distance_km"],
+        "transport_mode": row["transport_mode"],
+        "route_countries": [
+            {"role": role, "country": code} for role, code in row["route_countries"] or []
+        ],
         "container_count": row["container_count"],
         "items": items,
         "route": route,

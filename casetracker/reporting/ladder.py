@@ -444,12 +444,16 @@ def stalled_since(now: dt.datetime | None = None) -> dt.datetime:
     return (now or timezone.now()) - dt.timedelta(days=stalled_days())
 
 
+def stalled_condition(now: dt.datetime | None = None) -> Q:
+    """What ``stalled`` filters on, over ``with_ladder``'s annotations: also usable as an
+    aggregate's ``filter`` to count the stalled among other figures in one query."""
+    return Q(ladder_rung__lt=Rung.DISMANTLED, ladder_last_progress_at__lt=stalled_since(now))
+
+
 def stalled(queryset: QuerySet[Seizure], *, now: dt.datetime | None = None) -> QuerySet[Seizure]:
     """The seizures of ``queryset`` that are stalled at ``now``: below the top rung, with
     no progress for ``CASETRACKER_STALLED_DAYS`` days."""
-    return with_ladder(queryset).filter(
-        ladder_rung__lt=Rung.DISMANTLED, ladder_last_progress_at__lt=stalled_since(now)
-    )
+    return with_ladder(queryset).filter(stalled_condition(now))
 
 
 def is_stalled(rung: int, last_progress_at: dt.datetime, *, now=None) -> bool:

@@ -9,6 +9,9 @@ Whether a seizure is stalled is not stored: it changes with time alone. The row 
 the last instant it moved, and "stalled" is a condition on that (``ladder.stalled``).
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -79,3 +82,62 @@ class ReferralProgress(Progress):
 
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.get_rung_display()}"
+
+
+# --- cohort reports (PDF, CSV, XLSX), built in the background ----------------------------
+
+
+def report_file_path(instance, filename: str) -> str:
+    # Private storage (MEDIA_URL is None): served only by ``report_views.report_download``
+    # to the user who asked for the report.
+    return f"reports/{instance.public_id.hex}.{instance.format}"
+
+
+class ReportRun(models.Model):
+    """One cohort report asked for by an evaluator: its filters, the instant its figures
+    are computed as of (so building it again gives the same bytes), progress, the file."""
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    # The dashboard's query string, as {name: [values]}: the cohort is filtered again from it.
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=10)
+    as_of = models.DateTimeField(_("figures as of"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    file = models.FileField(_("file"), upload_to=report_file_path, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("cohort report")
+        verbose_name_plural = _("cohort reports")
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.format}, {self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -115,8 +115,11 @@ if DATABASE_URL:
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (PostgreSQL).")
     # Pages ask for 50 rows; a parallel plan's start-up costs more than it saves there
     # (measured: list page 28 → 9 ms of database time with 100 000 seizures).
+    # JIT compilation is off too: it starts on the evaluators' aggregates, whose estimated
+    # cost is high, and spent a second compiling a route breakdown that then ran in 0.9 s
+    # (100 000 seizures); no query here runs long enough to repay it.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        "-c max_parallel_workers_per_gather=0"
+        "-c max_parallel_workers_per_gather=0 -c jit=off"
     )
 else:
     DATABASES = {

@@ -42,11 +42,22 @@ def _plan(model: type[models.Model], given: Sequence[str]):
     return given_fields, constant, per_row
 
 
+class JsonText(str):
+    """A JSON column's value already encoded: a caller that writes the same few values
+    over and over (a route, a list of commodities) encodes each once."""
+
+
+def _json(value: Any) -> str | None:
+    if value is None or type(value) is JsonText:
+        return value
+    return json.dumps(value)
+
+
 def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     """How a Python value becomes what the backend's bulk path takes; None: as it is."""
     kind = field.get_internal_type()
     if kind == "JSONField":
-        return lambda value: None if value is None else json.dumps(value)
+        return _json
     if connection.vendor == "postgresql":
         return None  # COPY writes uuid, datetime and Decimal itself
     if kind == "UUIDField":
@@ -62,8 +73,16 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> No
     if not rows:
         return
     given = list(rows[0])
-    given_fields, constant, per_row = _plan(model, given)
     getter = itemgetter(*given) if len(given) > 1 else (lambda row: (row[given[0]],))
+    insert_tuples(model, given, [getter(row) for row in rows])
+
+
+def insert_tuples(model: type[models.Model], given: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Insert ``rows``, tuples of values for the attnames ``given``, in that order: for
+    the hundreds of thousands of rows of an import, no dict is built per row."""
+    if not rows:
+        return
+    given_fields, constant, per_row = _plan(model, given)
     conversions = [
         (index, convert)
         for index, field in enumerate(given_fields)
@@ -73,32 +92,36 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> No
         convert(value) if (convert := _converter(field)) else value for field, value in constant
     )
     makers = [(default, _converter(field)) for field, default in per_row]
-    values = []
-    for row in rows:
-        cells = getter(row)
-        if conversions:
-            cells = list(cells)
-            for index, convert in conversions:
-                cells[index] = convert(cells[index])
-            cells = tuple(cells)
-        if makers:
-            cells += tail + tuple(c(d()) if c else d() for d, c in makers)
-        else:
-            cells += tail
-        values.append(cells)
+    if conversions or makers:
+        rows = [_complete(cells, conversions, tail, makers) for cells in rows]
+    elif tail:
+        rows = [cells + tail for cells in rows]
     order = given_fields + [f for f, _v in constant] + [f for f, _d in per_row]
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in order)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
+                write = copy.write_row
+                for row in rows:
+                    write(row)
         else:
             marks = ", ".join(["%s"] * len(order))
             # Table and column names come from the model, quoted; values are parameters.
             sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(sql, values)
+            cursor.executemany(sql, rows)
+
+
+def _complete(cells: tuple, conversions, tail: tuple, makers) -> tuple:
+    """One row as the backend takes it: given values converted, then the defaults."""
+    if conversions:
+        cells = list(cells)
+        for index, convert in conversions:
+            cells[index] = convert(cells[index])
+        cells = tuple(cells)
+    if makers:
+        return cells + tail + tuple(c(d()) if c else d() for d, c in makers)
+    return cells + tail
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:

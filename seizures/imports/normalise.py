@@ -40,6 +40,9 @@ MEMO_SIZE = 50_000
 _FORMULA_START = frozenset("=@+-\t\r ")
 _FORMULA = re.compile(r"^[=@]|^[+\-](?![\d.,\s]*$)")
 _ROUTE_SPLIT = re.compile(r"\s*(?:>|;|\||/|,|→|\s-\s)\s*")
+# 14/03/2024, 14.03.2024, 14-03-2024: what "%d/%m/%Y" and its kin in _DATE_FORMATS read,
+# matched without strptime (the commonest dates of IDS extracts after ISO).
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
 
 
 _allowed_units = lru_cache(maxsize=256)(allowed_units)
@@ -195,6 +198,8 @@ def _parse_when(value: str, column: str, zone: ZoneInfo) -> dt.datetime:
     try:
         when = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError:
+        when = _day_month_year(text)
+    if when is None:
         for fmt in _DATE_FORMATS:
             try:
                 when = dt.datetime.strptime(text, fmt).replace(hour=12)
@@ -216,6 +221,19 @@ def _parse_when(value: str, column: str, zone: ZoneInfo) -> dt.datetime:
     if when < EARLIEST_SEIZURE:
         raise Rejected(column, _("%(value)s is before 1970.") % {"value": text[:40]})
     return when
+
+
+def _day_month_year(text: str) -> dt.datetime | None:
+    """The day a numeric day-month-year date names, at noon; None if it is not one (or
+    no such day exists: the formats of _DATE_FORMATS then have their say)."""
+    found = _DAY_MONTH_YEAR.fullmatch(text)
+    if found is None:
+        return None
+    day, _sep, month, year = found.groups()
+    try:
+        return dt.datetime(int(year), int(month), int(day), 12)
+    except ValueError:
+        return None
 
 
 def parse_amount(value: str, column: str) -> Decimal:

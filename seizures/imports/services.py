@@ -17,7 +17,7 @@ from casetracker.core.roles import Action, can
 
 from .choices import ImportStatus
 from .models import ImportRun
-from .pipeline import Pipeline
+from .pipeline import Pipeline, rare_collections
 from .reader import FileRefused, open_source
 from .runner import BATCH, _context, _outcomes, _Writer
 
@@ -151,7 +151,7 @@ def _execute(run: ImportRun) -> None:
     )
     sink = Pipeline(writer) if threaded else writer
     try:
-        with run.file.open("rb") as fileobj:
+        with rare_collections(), run.file.open("rb") as fileobj:
             source = open_source(fileobj)
             batch = []
             for outcome in _outcomes(source, ctx):

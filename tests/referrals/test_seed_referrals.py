@@ -15,7 +15,7 @@ from casetracker.core.models import User
 from referrals import demo
 from referrals.choices import RecipientKind, ReferralStatus
 from referrals.deadlines import deadlines_check
-from referrals.models import Notification, Recipient, Referral, RoutingRule
+from referrals.models import Notification, Outcome, Recipient, Referral, RoutingRule
 from referrals.selectors import inbox
 from seizures import demo as seizures_demo
 from seizures.models import Seizure, SeizureShare
@@ -204,9 +204,25 @@ def test_a_second_run_adds_nothing_and_if_empty_does_not_even_look(seized, seed,
 def test_the_same_seed_gives_the_same_history(seized, seed):
     seed(seed=7)
     first = history()
+    Outcome.objects.all().delete()
     Referral.objects.all().delete()
     SeizureShare.objects.all().delete()
 
     seed(seed=7)
 
     assert history() == first
+
+
+@BOTH_PATHS
+def test_investigations_get_valid_outcomes_that_narrow_like_a_funnel(seized, seed, path):
+    seed(**path)
+
+    outcomes = list(Outcome.objects.select_related("referral", "seizure"))
+    assert outcomes, "30 seizures over eighteen months open some investigations"
+    for outcome in outcomes:
+        outcome.full_clean()  # what the recording form would accept
+        assert outcome.referral.investigating_at is not None
+        assert outcome.occurred_on >= outcome.referral.investigating_at.date()
+    kinds = Counter(o.kind for o in outcomes)
+    assert kinds["suspects_identified"] >= kinds["arrest"] >= kinds["charges"]
+    assert kinds["charges"] >= kinds["conviction"]

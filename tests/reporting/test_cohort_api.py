@@ -93,7 +93,15 @@ def test_it_answers_figures_only_and_nothing_personal(evaluator, cohort, officer
     answer = token_client(evaluator).get(URL)
     body = answer.json()
 
-    assert set(body) == {"seizures", "funnel", "time_to_rung", "flags", "stalled", "stalled_days"}
+    assert set(body) == {
+        "seizures",
+        "funnel",
+        "time_to_rung",
+        "flags",
+        "stalled",
+        "stalled_days",
+        "clocks",
+    }
     assert set(body["funnel"][0]) == {"rung", "name", "count", "share"}
     assert set(body["time_to_rung"][0]) == {
         "rung",

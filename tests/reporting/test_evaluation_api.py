@@ -93,6 +93,8 @@ def test_it_answers_exactly_the_allowed_fields(evaluator, two_units):
         "hs_code",
         "commodities",
         "total_distance_km",
+        "transport_mode",
+        "route_countries",
         "container_count",
         "items",
         "route",

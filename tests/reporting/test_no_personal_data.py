@@ -5,6 +5,7 @@ One seizure carries distinctive personal data in every personal or free-text fie
 those strings may come out of the evaluators' read path.
 """
 
+import datetime as dt
 import re
 
 import pytest
@@ -16,6 +17,17 @@ from rest_framework.test import APIClient
 from casetracker.core.choices import HandlingCode, Role
 from casetracker.reporting import evaluation
 from casetracker.reporting.api import EvaluationPagination
+from referrals.choices import (
+    ClosingOutcome,
+    DeclineReason,
+    LegalBasis,
+    MlaResult,
+    Origin,
+    OutcomeKind,
+    RecipientKind,
+)
+from referrals.models import Outcome, Recipient, Referral
+from referrals.routing import deadlines
 from seizures.models import Attachment, Note
 
 from .. import factories as f
@@ -62,6 +74,8 @@ ALLOWED_COLUMNS = {
         "hs_code",
         "commodities",
         "total_distance_km",
+        "transport_mode",
+        "route_countries",
     },
     "seizures_seizeditem": {
         "id",
@@ -252,3 +266,152 @@ def test_it_would_catch_a_leak(officer, private_seizure, client):
     client.force_login(officer)
     html = client.get(reverse("seizures:detail", args=[private_seizure.public_id])).content
     assert "party name" in leaked(html.decode())
+
+
+# --- the dashboard: the follow-up's free texts too ---------------------------------------------
+
+# What recipients write while following a seizure up: free text that names people.
+FOLLOW_UP_SECRETS = {
+    "referral message": "MESSAGE-SECRET",
+    "decline explanation": "DECLINE-TEXT-SECRET",
+    "recipient e-mail": "recipient-secret@police.example",
+    "case number": "CASE-NUMBER-SECRET",
+    "closing text": "CLOSING-TEXT-SECRET",
+    "outcome justification": "JUSTIFICATION-SECRET",
+    "place of arrest": "PLACE-SECRET",
+    "sentence": "SENTENCE-SECRET",
+    "offence": "OFFENCE-SECRET",
+    "refusal grounds": "REFUSAL-GROUNDS-SECRET",
+}
+# Columns holding those texts (and addresses): the dashboard's queries never select them.
+FOLLOW_UP_COLUMNS = (
+    "message",
+    "decline_text",
+    "email",
+    "case_number",
+    "outcome_text",
+    "withdraw_reason",
+    "justification",
+    "place",
+    "sentence",
+    "offence",
+    "refusal_grounds",
+)
+
+
+def _referral(seizure, recipient, **fields) -> Referral:
+    sent_at = seizure.occurred_at + dt.timedelta(hours=2)
+    referral = Referral(
+        seizure=seizure,
+        recipient=recipient,
+        handling_code=HandlingCode.H1,
+        origin=Origin.MANUAL,
+        message=FOLLOW_UP_SECRETS["referral message"],
+        **deadlines(sent_at=sent_at, ack_hours=24, respond_days=7),
+        **fields,
+    )
+    referral.save()
+    referral.acknowledge(at=sent_at + dt.timedelta(hours=1))
+    referral.save()
+    return referral
+
+
+def _outcome(referral, kind, **fields) -> Outcome:
+    return Outcome.objects.create(
+        referral=referral,
+        seizure_id=referral.seizure_id,
+        kind=kind,
+        occurred_on=referral.sent_at.date() + dt.timedelta(days=3),
+        justification=FOLLOW_UP_SECRETS["outcome justification"],
+        recorded_via="app",
+        **fields,
+    )
+
+
+@pytest.fixture
+def followed_up(private_seizure, investigator):
+    """The private seizure, declined by an external counterpart (with an explanation) and
+    followed up by the investigating unit: arrest, conviction, an MLA request refused with
+    its grounds, then closed with a text."""
+    external = Recipient.objects.create(
+        name="Counterpart abroad",
+        kind=RecipientKind.EXTERNAL,
+        email=FOLLOW_UP_SECRETS["recipient e-mail"],
+        country="BE",
+    )
+    declined = _referral(private_seizure, external)
+    declined.decline(
+        at=declined.acknowledged_at,
+        reason=DeclineReason.OTHER,
+        text=FOLLOW_UP_SECRETS["decline explanation"],
+    )
+    declined.save()
+    unit = Recipient.objects.create(
+        name="Antinarcóticos", kind=RecipientKind.UNIT, unit=investigator.unit, country="EC"
+    )
+    taken = _referral(private_seizure, unit)
+    taken.accept(at=taken.acknowledged_at)
+    taken.save()
+    taken.open_investigation(at=taken.acknowledged_at, case_number=FOLLOW_UP_SECRETS["case number"])
+    taken.save()
+    _outcome(taken, OutcomeKind.ARREST, count=2, place=FOLLOW_UP_SECRETS["place of arrest"])
+    _outcome(taken, OutcomeKind.CONVICTION, count=1, sentence=FOLLOW_UP_SECRETS["sentence"])
+    _outcome(
+        taken,
+        OutcomeKind.MLA_RECEIVED,
+        counterpart_country="CO",
+        offence=FOLLOW_UP_SECRETS["offence"],
+        legal_basis=LegalBasis.BILATERAL,
+        mla_result=MlaResult.REFUSED,
+        answered_on=taken.sent_at.date() + dt.timedelta(days=20),
+        refusal_grounds=FOLLOW_UP_SECRETS["refusal grounds"],
+    )
+    taken.close(
+        at=taken.acknowledged_at + dt.timedelta(days=30),
+        outcome=ClosingOutcome.CHARGES_FILED,
+        text=FOLLOW_UP_SECRETS["closing text"],
+    )
+    taken.save()
+    # Checked here so the test cannot pass because the data never got stored.
+    assert Referral.objects.filter(decline_text=FOLLOW_UP_SECRETS["decline explanation"]).exists()
+    assert Outcome.objects.filter(refusal_grounds=FOLLOW_UP_SECRETS["refusal grounds"]).exists()
+    return private_seizure
+
+
+def follow_up_leaked(text: str) -> list[str]:
+    lowered = text.lower()
+    return leaked(text) + [
+        what for what, secret in FOLLOW_UP_SECRETS.items() if secret.lower() in lowered
+    ]
+
+
+def test_the_dashboard_shows_no_personal_data(client, evaluator, followed_up, other_officer):
+    antwerp_heroin(other_officer)
+    client.force_login(evaluator)
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(reverse("reporting:dashboard"))
+    html = answer.content.decode()
+    assert answer.status_code == 200
+    # The follow-up is on the page (the figures count it), its words are not.
+    assert "Antinarcóticos" in html and "Counterpart abroad" in html
+    assert 'data-count="mla-requests">1<' in html
+    assert follow_up_leaked(html) == []
+    assert str(followed_up.public_id) not in html
+    # The figures' queries (the signed-in user's own user and unit rows are not figures).
+    figures = ('"seizures_', '"referrals_', '"reporting_')
+    sql = "\n".join(
+        q["sql"] for q in queries.captured_queries if any(t in q["sql"] for t in figures)
+    )
+    assert '"referrals_outcome"' in sql and '"referrals_referral"' in sql
+    for column in FOLLOW_UP_COLUMNS + PERSONAL_COLUMNS:
+        assert f'"{column}"' not in sql, column
+    for table in PERSONAL_TABLES:
+        assert f'"{table}"' not in sql, table
+
+
+def test_the_dashboard_check_would_catch_a_leak(followed_up):
+    """The planted texts are stored where a careless query would find them."""
+    texts = list(Referral.objects.values_list("decline_text", "message", "outcome_text"))
+    texts += list(Outcome.objects.values_list("place", "sentence", "refusal_grounds"))
+    assert "decline explanation" in follow_up_leaked(repr(texts))
+    assert "refusal grounds" in follow_up_leaked(repr(texts))

@@ -2,6 +2,7 @@
 supervisor reads on the import page)."""
 
 import codecs
+import datetime
 import io
 from decimal import Decimal
 
@@ -217,3 +218,35 @@ def test_an_unlisted_drug_is_not_mapped_to_a_listed_one():
 )
 def test_units_of_historic_files_map_to_the_apps_units(unit, expected):
     assert vocab.unit_of(unit) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2019-03-14", (2019, 3, 14)),
+        ("14/03/2019", (2019, 3, 14)),
+        ("14.03.2019", (2019, 3, 14)),
+        ("14-03-2019", (2019, 3, 14)),
+        ("4/3/2019", (2019, 3, 4)),
+        ("14 March 2019", (2019, 3, 14)),
+        ("14-Mar-19", (2019, 3, 14)),
+    ],
+)
+def test_a_date_without_a_time_is_read_day_first_and_stored_at_local_noon(text, day):
+    from zoneinfo import ZoneInfo
+
+    from seizures.imports.normalise import parse_when
+
+    zone = ZoneInfo("America/Guayaquil")
+    assert parse_when(text, "SEIZURE_DATE", zone) == datetime.datetime(*day, 12, tzinfo=zone)
+
+
+@pytest.mark.parametrize("text", ["31/02/2019", "14/13/2019", "00.03.2019", "14/03-2019"])
+def test_a_day_that_does_not_exist_is_rejected_with_the_way_to_write_it(text):
+    from zoneinfo import ZoneInfo
+
+    from seizures.imports.normalise import Rejected, parse_when
+
+    with pytest.raises(Rejected) as rejected:
+        parse_when(text, "SEIZURE_DATE", ZoneInfo("America/Guayaquil"))
+    assert "2024-03-14" in rejected.value.message

@@ -1,6 +1,8 @@
 """Historic import, end to end: what a run stores, reports and refuses to store twice."""
 
 import datetime as dt
+import gc
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -329,12 +331,19 @@ def test_on_postgresql_a_second_thread_writes_while_the_file_is_read(
             upload=SimpleUploadedFile("many.csv", "\n".join(many).encode()),
             dry_run=False,
         )
+    interval, threshold = sys.getswitchinterval(), gc.get_threshold()
     with mock.patch.object(services, "Pipeline", wraps=services.Pipeline) as pipeline:
         services.import_run_execute(run_id=run.pk)
     assert pipeline.called
+    # The import tunes the worker process for its run only.
+    assert (sys.getswitchinterval(), gc.get_threshold()) == (interval, threshold)
     run.refresh_from_db()
     assert (run.status, run.imported_count) == (ImportStatus.DONE, services.BATCH * 2 + 7)
-    assert Seizure.objects.filter(import_run=run).count() == services.BATCH * 2 + 7
+    # One block of numbers per batch, gap-free across the batches.
+    references = Seizure.objects.filter(import_run=run).values_list("reference", flat=True)
+    assert sorted(references) == [
+        f"{supervisor.unit.code}-2018-{n:04d}" for n in range(1, services.BATCH * 2 + 8)
+    ]
 
 
 def test_an_unexpected_error_fails_the_run_with_a_message_instead_of_leaving_it_running(
@@ -352,11 +361,13 @@ def test_an_unexpected_error_fails_the_run_with_a_message_instead_of_leaving_it_
             upload=SimpleUploadedFile("ids.csv", IDS_SAMPLE),
             dry_run=False,
         )
+    threshold = gc.get_threshold()
     with (
         mock.patch.object(_Writer, "commit", side_effect=RuntimeError("disk full")),
         pytest.raises(RuntimeError),
     ):
         services.import_run_execute(run_id=run.pk)
+    assert gc.get_threshold() == threshold  # put back however the import ends
     run.refresh_from_db()
     assert run.status == ImportStatus.FAILED
     assert "Upload the file again" in run.error

@@ -1,0 +1,124 @@
+"""Cohort reports through the API: ask for one, follow it, fetch the file.
+
+``POST /api/v1/evaluation/reports/?<cohort filters>`` with ``{"format": "pdf"|"csv"|"xlsx"}``
+answers 202 with the run's URL (``Location``); ``GET`` on that URL gives the status, the
+progress and, once ready, the file's URL. The filters are the cohort API's (the query
+parameters of ``/api/v1/evaluation/cohort/``). As on the pages, a run is its requester's
+alone: anybody else gets 404.
+"""
+
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, QueryDict
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
+
+from casetracker.core.accounts.permissions import SignedInProperly
+
+from .api import CanEvaluate
+from .models import ReportRun
+from .reports import CONTENT_TYPES, report_file_name, report_run_create
+
+# The cohort API's names for the page's date filters.
+API_NAMES = {"occurred_after": "date_from", "occurred_before": "date_to"}
+
+
+class ReportRunSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    format = serializers.ChoiceField(choices=ReportRun.Format.choices, read_only=True)
+    status = serializers.ChoiceField(choices=ReportRun.Status.choices, read_only=True)
+    progress = serializers.IntegerField(read_only=True, help_text=_("Percent, 0 to 100."))
+    message = serializers.CharField(read_only=True)
+    filters = serializers.DictField(child=serializers.ListField(), read_only=True)
+    as_of = serializers.DateTimeField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField(
+        help_text=_("The file, once the status is 'done'; null before.")
+    )
+
+    def get_url(self, run) -> str:
+        return self._absolute("api-evaluation-report-detail", run)
+
+    def get_download_url(self, run) -> str | None:
+        if run.status != ReportRun.Status.DONE:
+            return None
+        return self._absolute("api-evaluation-report-file", run)
+
+    def _absolute(self, name: str, run) -> str:
+        path = reverse(name, kwargs={"public_id": run.public_id})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+def _page_filters(query: QueryDict) -> QueryDict:
+    renamed = QueryDict(mutable=True)
+    for name, values in query.lists():
+        renamed.setlist(API_NAMES.get(name, name), values)
+    return renamed
+
+
+class _RunView(generics.GenericAPIView):
+    permission_classes = [SignedInProperly, CanEvaluate]
+    serializer_class = ReportRunSerializer
+    pagination_class = None
+    filter_backends = []
+
+    def run(self) -> ReportRun:
+        run = ReportRun.objects.filter(
+            public_id=self.kwargs["public_id"], requested_by=self.request.user
+        ).first()
+        if run is None:
+            raise Http404
+        return run
+
+
+class ReportRunCreateView(_RunView):
+    @extend_schema(
+        request=inline_serializer(
+            "ReportRequest",
+            {"format": serializers.ChoiceField(choices=ReportRun.Format.choices)},
+        ),
+        responses={202: ReportRunSerializer},
+    )
+    def post(self, request, *args, **kwargs):
+        """Ask for the cohort the query parameters choose as a file; built in the background."""
+        try:
+            run = report_run_create(
+                user=request.user,
+                query=_page_filters(request.query_params),
+                fmt=str(request.data.get("format", "")),
+                language=get_language(),
+            )
+        except ValidationError as exc:
+            raise ApiValidationError({"detail": exc.messages}) from None
+        data = self.get_serializer(run).data
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+
+class ReportRunDetailView(_RunView):
+    def get(self, request, *args, **kwargs):
+        """The run's status and progress, and the file's URL once it is ready."""
+        return Response(self.get_serializer(self.run()).data)
+
+
+class ReportRunFileView(_RunView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, *args, **kwargs):
+        """The report's file (PDF, CSV or XLSX), as an attachment."""
+        run = self.run()
+        if run.status != ReportRun.Status.DONE or not run.file:
+            raise Http404
+        response = FileResponse(
+            run.file.open("rb"),
+            as_attachment=True,
+            filename=report_file_name(run),
+            content_type=CONTENT_TYPES[run.format],
+        )
+        response["Cache-Control"] = "no-store"
+        return response

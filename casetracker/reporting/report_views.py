@@ -1,0 +1,81 @@
+"""The cohort report pages: ask for a report of the dashboard's cohort, follow its
+progress, download the file.
+
+Only evaluators and administrators may ask (a role page: 403 for other roles). A run is
+its requester's alone: for anyone else it does not exist (404), whatever their role,
+because its filters say what somebody was looking into.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_POST
+
+from . import evaluation
+from .models import ReportRun
+from .reports import CONTENT_TYPES, report_file_name, report_run_create
+
+
+def _require_evaluator(user) -> None:
+    if not evaluation.may_evaluate(user):
+        raise PermissionDenied
+
+
+def run_of(user, public_id) -> ReportRun:
+    """``user``'s own run, or 404."""
+    run = ReportRun.objects.filter(public_id=public_id, requested_by=user).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+@login_required
+@require_POST
+def report_start(request):
+    """The cohort of the query string (the dashboard's filters) as ``format``."""
+    _require_evaluator(request.user)
+    fmt = request.POST.get("format") or request.GET.get("format", "")
+    try:
+        run = report_run_create(
+            user=request.user, query=request.GET, fmt=fmt, language=get_language()
+        )
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    return redirect("reporting:report-detail", public_id=run.public_id)
+
+
+@require_GET
+@login_required
+def report_detail(request, public_id):
+    _require_evaluator(request.user)
+    run = run_of(request.user, public_id)
+    return render(
+        request,
+        "reporting/report_detail.html",
+        {
+            "run": run,
+            "file_name": report_file_name(run),
+            "cohort_query": urlencode(run.filters, doseq=True),
+        },
+    )
+
+
+@require_GET
+@login_required
+def report_download(request, public_id):
+    _require_evaluator(request.user)
+    run = run_of(request.user, public_id)
+    if run.status != ReportRun.Status.DONE or not run.file:
+        raise Http404
+    response = FileResponse(
+        run.file.open("rb"),
+        as_attachment=True,
+        filename=report_file_name(run),
+        content_type=CONTENT_TYPES[run.format],
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,206 @@
+"""Cohort reports as files: asked for on a page or the API, built by a Celery task.
+
+A ``ReportRun`` keeps the dashboard's filters, the requester's language and the instant
+the figures are computed as of (``as_of``, fixed when the report is asked for). The task
+(``tasks.report_build``) filters the cohort again from them with the requester's own
+read path (``evaluation.evaluation_seizures``), so the file shows what the dashboard
+showed, and building the same run again gives the same PDF bytes.
+
+The PDF lists the first ``figures.STALLED_LISTED`` stalled seizures (and says how many
+there are); the CSV and XLSX list them all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from . import evaluation
+from .figures import STALLED_LISTED, cohort_report
+from .filters import EvaluationFilter
+from .models import ReportRun
+from .report_pdf import cohort_pdf
+from .report_tables import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, report_csv, report_sections
+from .report_tables import report_xlsx as xlsx_bytes
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPES = {
+    ReportRun.Format.PDF: "application/pdf",
+    ReportRun.Format.CSV: CSV_CONTENT_TYPE,
+    ReportRun.Format.XLSX: XLSX_CONTENT_TYPE,
+}
+# Progress (percent) at each step of the build: the figures are most of the work.
+STARTED, FIGURES_DONE, RENDERED = 5, 60, 95
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+def filters_from(query: QueryDict) -> dict[str, list[str]]:
+    """The cohort's filters of a query string, as stored: only the filter set's own
+    names (not the page's cursor or the report's format), empty values dropped."""
+    names = EvaluationFilter.base_filters
+    return {
+        name: values for name in names if (values := [v for v in query.getlist(name) if v.strip()])
+    }
+
+
+def _query(filters: dict[str, list[str]]) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for name, values in filters.items():
+        query.setlist(name, list(values))
+    return query
+
+
+def cohort_filter(*, user, filters: dict[str, list[str]]) -> EvaluationFilter:
+    """The dashboard's filter set over ``user``'s read path (PermissionDenied if the
+    user may not evaluate)."""
+    return EvaluationFilter(
+        _query(filters) or None, queryset=evaluation.evaluation_seizures(user=user)
+    )
+
+
+def _labels(filterset: EvaluationFilter, name: str) -> dict:
+    choices = filterset.filters[name].extra.get("choices") or []
+    return dict(choices() if callable(choices) else choices)
+
+
+def _value_text(value, labels: dict) -> str:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "code"):  # a unit: by its code, as the filter takes it
+        return value.code
+    if hasattr(value, "__iter__") and not isinstance(value, str):
+        return ", ".join(_value_text(v, labels) for v in value)
+    return str(labels.get(value, value))
+
+
+def filters_summary(filterset: EvaluationFilter) -> str:
+    """The chosen filters in words ("From: 2025-01-01; Units: ECGYE-PCU"), in the
+    form's order; "All seizures of all units" when none is chosen."""
+    form = filterset.form
+    if not filterset.is_bound or not form.is_valid():
+        return _("All seizures of all units")
+    parts = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, "", [], ()) or (hasattr(value, "exists") and not value.exists()):
+            continue
+        parts.append(f"{field.label}: {_value_text(value, _labels(filterset, name))}")
+    return "; ".join(parts) or _("All seizures of all units")
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+def report_run_create(*, user, query: QueryDict, fmt: str, language: str) -> ReportRun:
+    """A queued report of the cohort ``query`` chooses, in ``fmt``; the build starts once
+    the run is committed. ValidationError for an unknown format or invalid filters."""
+    if not evaluation.may_evaluate(user):
+        raise PermissionDenied
+    if fmt not in ReportRun.Format.values:
+        raise ValidationError(_("Choose PDF, CSV or XLSX."))
+    filters = filters_from(query)
+    filterset = cohort_filter(user=user, filters=filters)
+    if filterset.is_bound and not filterset.form.is_valid():
+        raise ValidationError(_("The cohort's filters are not valid: correct them first."))
+    run = ReportRun.objects.create(
+        requested_by=user,
+        format=fmt,
+        filters=filters,
+        language=language,
+        # Whole seconds: the instant is shown on every page and in the file's name.
+        as_of=timezone.now().replace(microsecond=0),
+    )
+    _enqueue(run)
+    return run
+
+
+def _enqueue(run: ReportRun) -> None:
+    from .tasks import report_build
+
+    # After the commit: a worker must find the row.
+    transaction.on_commit(lambda: report_build.delay(run.pk))
+
+
+def report_content(run: ReportRun, *, progress: Callable[[int], None] = lambda p: None) -> bytes:
+    """The run's file, from its filters, language and instant (the same run, the same
+    bytes for a PDF)."""
+    with override(run.language):
+        filterset = cohort_filter(user=run.requested_by, filters=run.filters)
+        limit = STALLED_LISTED if run.format == ReportRun.Format.PDF else None
+        report = cohort_report(filterset.qs, now=run.as_of, stalled_limit=limit)
+        summary = filters_summary(filterset)
+    progress(FIGURES_DONE)
+    if run.format == ReportRun.Format.PDF:
+        return cohort_pdf(
+            report, filters_summary=summary, generated_at=run.as_of, language=run.language
+        )
+    with override(run.language):
+        sections = report_sections(report, filters_summary=summary, generated_at=run.as_of)
+    if run.format == ReportRun.Format.CSV:
+        return report_csv(sections, language=run.language)
+    return xlsx_bytes(sections, language=run.language, as_of=run.as_of)
+
+
+def _set_progress(run_id: int, percent: int) -> None:
+    ReportRun.objects.filter(pk=run_id).update(progress=percent)
+
+
+def report_run_execute(*, run_id: int) -> ReportRun | None:
+    """Build the run's file. Safe to call again (a redelivered task): a finished run is
+    left alone, an interrupted one is built again from the start (same inputs, same file)."""
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.finished:
+            return run
+        run.status = ReportRun.Status.RUNNING
+        run.started_at = timezone.now()
+        run.progress = STARTED
+        run.message = ""
+        run.save(update_fields=["status", "started_at", "progress", "message"])
+    try:
+        content = report_content(run, progress=lambda p: _set_progress(run.pk, p))
+    except PermissionDenied:
+        # The requester lost the evaluator's role between asking and the build.
+        _finish(run, ReportRun.Status.FAILED, _("You may no longer see evaluation figures."))
+        return run
+    except BaseException:
+        logger.exception("Cohort report %s failed", run.public_id)
+        _finish(
+            run,
+            ReportRun.Status.FAILED,
+            _("The report could not be built. Ask for it again; if it fails again, tell us."),
+        )
+        raise
+    _set_progress(run.pk, RENDERED)
+    if run.file:
+        run.file.delete(save=False)  # an interrupted build's leftover
+    run.file.save(report_file_name(run), ContentFile(content), save=False)
+    ReportRun.objects.filter(pk=run.pk).update(file=run.file.name)
+    _finish(run, ReportRun.Status.DONE)
+    return run
+
+
+def _finish(run: ReportRun, status: str, message: str = "") -> None:
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=status,
+        message=message,
+        progress=100 if status == ReportRun.Status.DONE else run.progress,
+        finished_at=timezone.now(),
+    )
+    run.refresh_from_db()
+
+
+def report_file_name(run: ReportRun) -> str:
+    """The name the download is saved under."""
+    return f"cohort-report-{run.as_of:%Y%m%d-%H%M%S}.{run.format}"
