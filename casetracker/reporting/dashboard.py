@@ -249,7 +249,7 @@ def stalled_section(report: dict) -> dict:
                 "reference": s["reference"],
                 "unit": s["unit"],
                 "port": s["port"],
-                "occurred_at": s["occurred_at"],
+                "occurred_on": s["occurred_on"],
                 "rung": s["rung"],
                 "rung_name": s["rung_name"],
                 "days": count(s["days_without_progress"]),
@@ -377,7 +377,9 @@ def dashboard(request):
     cohort = EvaluationFilter(
         request.GET or None, queryset=evaluation.evaluation_seizures(user=request.user)
     )
-    queryset = cohort.qs
+    # django-filter applies the fields that are valid and drops the others: figures of a
+    # wider cohort than asked for, under a form saying the filter is wrong. None instead.
+    queryset = cohort.qs if cohort.is_valid() or not cohort.is_bound else cohort.queryset.none()
     summary = cohort_summary(queryset)
     report = figures.cohort_report(queryset) if summary["seizures"] else None
     data = (

@@ -152,7 +152,7 @@ def evaluation_rows(rows) -> list[dict]:
 
 
 def _shaped(row: dict, items: list, route: list) -> dict:
-    local = _local(row["occurred_at"], row["port__timezone"])
+    local = port_local(row["occurred_at"], row["port__timezone"])
     return {
         "reference": row["reference"],
         "status": row["status"],
@@ -180,7 +180,7 @@ def _shaped(row: dict, items: list, route: list) -> dict:
     }
 
 
-def _local(moment: datetime, zone_name: str) -> datetime:
+def port_local(moment: datetime, zone_name: str) -> datetime:
     # The day that counts is the day at the port: a seizure at 23:30 in Guayaquil is not
     # one of the next day's seizures because it is already tomorrow in UTC.
     try:

@@ -55,7 +55,7 @@ from referrals.models import Outcome, Referral
 from seizures.choices import CommodityCategory, PortCallRole, RouteCountryRole, Substance
 from seizures.models import PortCall, Seizure
 
-from . import ladder
+from . import evaluation, ladder
 from .choices import Rung
 from .cohort import SECONDS_PER_DAY, cohort_figures
 from .models import SeizureProgress
@@ -395,6 +395,7 @@ def stalled_seizures(cohort: QuerySet, *, now: dt.datetime, limit: int | None) -
             "unit__code",
             "port_id",
             "port__country",
+            "port__timezone",
             "occurred_at",
             "ladder_rung",
             "ladder_last_progress_at",
@@ -409,6 +410,8 @@ def stalled_seizures(cohort: QuerySet, *, now: dt.datetime, limit: int | None) -
             "port": row["port_id"],
             "port_country": row["port__country"],
             "occurred_at": row["occurred_at"],
+            # The day at the port (as the evaluators' seizure list dates seizures).
+            "occurred_on": evaluation.port_local(row["occurred_at"], row["port__timezone"]).date(),
             "rung": row["ladder_rung"],
             "rung_name": str(Rung(row["ladder_rung"]).label),
             "last_progress_at": row["ladder_last_progress_at"],
@@ -481,6 +484,7 @@ def responsiveness(cohort: QuerySet, *, now: dt.datetime) -> list[dict]:
         seconds = row["median_seconds"] if postgres else medians.get(row["recipient_id"])
         result.append(
             {
+                "recipient_key": row["recipient_id"],
                 "recipient": row["recipient__name"],
                 "kind": row["recipient__kind"],
                 "kind_name": str(RecipientKind(row["recipient__kind"]).label),
@@ -494,7 +498,12 @@ def responsiveness(cohort: QuerySet, *, now: dt.datetime) -> list[dict]:
                 "decline_reasons": _reason_list(reasons[row["recipient_id"]], decline_labels),
             }
         )
-    return sorted(result, key=lambda r: (-r["received"], r["recipient"]))
+    # Names need not be unique: the id settles ties, so a report's bytes never depend on
+    # the order the database happened to return.
+    result.sort(key=lambda r: (-r["received"], r["recipient"], r["recipient_key"]))
+    for row in result:
+        del row["recipient_key"]
+    return result
 
 
 def _reason_list(counts: dict[str, int], labels: dict) -> list[dict]:

@@ -21,7 +21,7 @@ from casetracker.core.accounts.permissions import SignedInProperly
 
 from .api import CanEvaluate
 from .models import ReportRun
-from .reports import CONTENT_TYPES, report_file_name, report_run_create
+from .reports import CONTENT_TYPES, report_file_name, report_run_create, report_run_get
 
 # The cohort API's names for the page's date filters.
 API_NAMES = {"occurred_after": "date_from", "occurred_before": "date_to"}
@@ -70,12 +70,7 @@ class _RunView(generics.GenericAPIView):
     filter_backends = []
 
     def run(self) -> ReportRun:
-        run = ReportRun.objects.filter(
-            public_id=self.kwargs["public_id"], requested_by=self.request.user
-        ).first()
-        if run is None:
-            raise Http404
-        return run
+        return report_run_get(user=self.request.user, public_id=self.kwargs["public_id"])
 
 
 class ReportRunCreateView(_RunView):

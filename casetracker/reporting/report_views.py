@@ -17,20 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import evaluation
 from .models import ReportRun
-from .reports import CONTENT_TYPES, report_file_name, report_run_create
+from .reports import CONTENT_TYPES, report_file_name, report_run_create, report_run_get
 
 
 def _require_evaluator(user) -> None:
     if not evaluation.may_evaluate(user):
         raise PermissionDenied
-
-
-def run_of(user, public_id) -> ReportRun:
-    """``user``'s own run, or 404."""
-    run = ReportRun.objects.filter(public_id=public_id, requested_by=user).first()
-    if run is None:
-        raise Http404
-    return run
 
 
 @login_required
@@ -52,7 +44,7 @@ def report_start(request):
 @login_required
 def report_detail(request, public_id):
     _require_evaluator(request.user)
-    run = run_of(request.user, public_id)
+    run = report_run_get(user=request.user, public_id=public_id)
     return render(
         request,
         "reporting/report_detail.html",
@@ -68,7 +60,7 @@ def report_detail(request, public_id):
 @login_required
 def report_download(request, public_id):
     _require_evaluator(request.user)
-    run = run_of(request.user, public_id)
+    run = report_run_get(user=request.user, public_id=public_id)
     if run.status != ReportRun.Status.DONE or not run.file:
         raise Http404
     response = FileResponse(

@@ -12,13 +12,14 @@ there are); the CSV and XLSX list them all.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -188,6 +189,26 @@ def report_run_execute(*, run_id: int) -> ReportRun | None:
     run.file.save(report_file_name(run), ContentFile(content), save=False)
     ReportRun.objects.filter(pk=run.pk).update(file=run.file.name)
     _finish(run, ReportRun.Status.DONE)
+    return run
+
+
+# A build runs at most the task's hard time limit (tasks.report_build); a run still
+# "running" well after that was killed with its worker and nothing will finish it.
+BUILD_TIME_LIMIT = dt.timedelta(seconds=360)
+OVERDUE_AFTER = BUILD_TIME_LIMIT + dt.timedelta(minutes=1)
+
+
+def report_run_get(*, user, public_id) -> ReportRun:
+    """``user``'s own run (404 for anyone else's), marked failed if its build was killed,
+    so its page stops waiting and says to ask again."""
+    run = ReportRun.objects.filter(public_id=public_id, requested_by=user).first()
+    if run is None:
+        raise Http404
+    overdue = timezone.now() - OVERDUE_AFTER
+    if run.status == ReportRun.Status.RUNNING and run.started_at and run.started_at < overdue:
+        with override(run.language):
+            message = _("The report took too long to build and was stopped. Ask for it again.")
+        _finish(run, ReportRun.Status.FAILED, message)
     return run
 
 

@@ -10,7 +10,7 @@ from celery import shared_task
     # The PDF of 100 000 seizures takes seconds (bench/report_pdf.py); the limits stay under
     # the broker's visibility timeout (600 s), so a running report is never handed out twice.
     soft_time_limit=300,
-    time_limit=360,
+    time_limit=360,  # reports.BUILD_TIME_LIMIT (a test keeps them equal)
 )
 def report_build(self, run_id: int) -> None:
     """Build a cohort report's file. Idempotent: a redelivered task leaves a finished run

@@ -260,6 +260,8 @@ SPECTACULAR_SETTINGS = {
         "ReferralRoleEnum": "referrals.filters.ReferralSide",
         "DeclineReasonEnum": "referrals.choices.DeclineReason",
         "ClosingOutcomeEnum": "referrals.choices.ClosingOutcome",
+        # Recipients and the evaluators' responsiveness figures both have a "kind".
+        "RecipientKindEnum": "referrals.choices.RecipientKind",
     },
 }
 

@@ -98,7 +98,11 @@ class Pipeline:
         self.interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self.interval, self.SWITCH_INTERVAL))
         self.thread = threading.Thread(target=self._work, name="seizure-import", daemon=True)
-        self.thread.start()
+        try:
+            self.thread.start()
+        except BaseException:
+            sys.setswitchinterval(self.interval)
+            raise
 
     def _work(self) -> None:
         from django.db import connection
@@ -119,8 +123,10 @@ class Pipeline:
         self.queue.put(self.writer.prepare(outcomes))
 
     def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        sys.setswitchinterval(self.interval)
+        try:
+            self.queue.put(None)
+            self.thread.join()
+        finally:
+            sys.setswitchinterval(self.interval)
         if self.error is not None:
             raise self.error

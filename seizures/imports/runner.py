@@ -317,7 +317,13 @@ class _Writer:
         counters = self._locked_counters(wanted)
         if len(counters) < len(wanted):
             ReferenceCounter.objects.bulk_create(
-                [ReferenceCounter(unit=self.unit, year=y) for y in wanted if y not in counters],
+                # In year order too: two runs inserting the same new years in the order
+                # their files met them would each wait on the other's uncommitted row.
+                [
+                    ReferenceCounter(unit=self.unit, year=y)
+                    for y in sorted(wanted)
+                    if y not in counters
+                ],
                 ignore_conflicts=True,  # seizure_log may create one meanwhile
             )
             counters = self._locked_counters(wanted)

@@ -687,7 +687,11 @@ def test_referring_by_hand_never_crashes_on_junk(officer, investigating_recipien
 
 def test_the_schema_documents_every_referral_operation_and_no_contact_address(db):
     document = SchemaGenerator().get_schema(request=None, public=True)
-    paths = {path for path in document["paths"] if "/referrals/" in path or "/recipients/" in path}
+    paths = {
+        path
+        for path in document["paths"]
+        if path.startswith(("/api/v1/referrals/", "/api/v1/recipients/"))
+    }
     steps = ("acknowledge", "accept", "decline", "investigate", "close", "withdraw", "outcomes")
     assert paths == {
         "/api/v1/referrals/",

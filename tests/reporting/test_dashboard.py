@@ -263,6 +263,14 @@ def test_an_empty_cohort_is_said_so_without_charts(client, evaluator, cohort):
     assert summary(html).startswith("0 seizures")
 
 
+def test_a_filter_it_cannot_read_shows_its_error_and_no_figures(client, evaluator, cohort):
+    html = page(client, evaluator, date_from="31/02/2026", unit="BEANR-PCU")
+    assert "Enter a valid date." in html
+    # Not the figures of every seizure under a form saying the period is wrong.
+    assert summary(html).startswith("0 seizures")
+    assert "<svg" not in html
+
+
 def test_the_charts_are_inline_svg_without_script(client, evaluator, cohort):
     html = page(client, evaluator)
     charts = re.findall(r"<svg\b.*?</svg>", html, re.S)

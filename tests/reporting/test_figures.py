@@ -361,6 +361,7 @@ def test_stalled_seizures_are_listed_longest_idle_first_up_to_the_limit(pool):
         "port",
         "port_country",
         "occurred_at",
+        "occurred_on",
         "rung",
         "rung_name",
         "last_progress_at",

@@ -23,10 +23,11 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from casetracker.core.choices import HandlingCode
-from casetracker.reporting import report_pdf, reports
+from casetracker.reporting import report_pdf, reports, tasks
 from casetracker.reporting.choices import RUNG_FIELDS
 from casetracker.reporting.figures import cohort_report
 from casetracker.reporting.models import ReportRun, SeizureProgress
@@ -377,7 +378,42 @@ def test_only_evaluators_may_ask_for_a_report(client, officer, evaluator):
     assert not ReportRun.objects.exists()
 
 
-def test_a_report_is_its_requesters_alone(client, evaluator, administrator, cohort):
+def test_a_build_killed_with_its_worker_is_reported_failed_and_stops_refreshing(
+    client, evaluator, cohort
+):
+    with mock.patch.object(reports, "_enqueue"):
+        run = reports.report_run_create(
+            user=evaluator, query=QueryDict(""), fmt="pdf", language="en"
+        )
+    started = timezone.now() - reports.OVERDUE_AFTER + dt.timedelta(seconds=30)
+    ReportRun.objects.filter(pk=run.pk).update(status="running", started_at=started)
+    client.force_login(evaluator)
+    url = reverse("reporting:report-detail", args=[run.public_id])
+    # Still within the time a build may take: it is running.
+    assert b'http-equiv="refresh"' in client.get(url).content
+    ReportRun.objects.filter(pk=run.pk).update(started_at=started - dt.timedelta(minutes=1))
+
+    page = client.get(url)
+
+    assert b'http-equiv="refresh"' not in page.content
+    assert "took too long" in page.content.decode()
+    assert ReportRun.objects.get(pk=run.pk).status == "failed"
+    # The task's hard limit is the one the page waits for.
+    assert tasks.report_build.time_limit == reports.BUILD_TIME_LIMIT.total_seconds()
+
+
+def test_other_roles_cannot_open_an_evaluators_run(client, evaluator, officer, cohort):
+    with mock.patch.object(reports, "_enqueue"):
+        run = reports.report_run_create(
+            user=evaluator, query=QueryDict(""), fmt="csv", language="en"
+        )
+    reports.report_run_execute(run_id=run.pk)
+    client.force_login(officer)
+    for name in ("reporting:report-detail", "reporting:report-download"):
+        assert client.get(reverse(name, args=[run.public_id])).status_code == 403
+
+
+def test_a_report_is_its_requesters_alone(client, evaluator, cohort):
     other = f.UserFactory(username="other_evaluator", unit=evaluator.unit, role=evaluator.role)
     with mock.patch.object(reports, "_enqueue"):
         run = reports.report_run_create(
