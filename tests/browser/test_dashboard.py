@@ -1,16 +1,11 @@
 """An evaluator opens the dashboard, chooses a cohort and reads its funnel.
 
-With ``CASETRACKER_SCREENSHOT_URL`` set to a running server with the demo data (``make
-demo`` then ``manage.py runserver``), a second test signs in there as ``eval.evaluator``
-and saves the full dashboard, 1280 px wide, to ``docs/dashboard.png`` for the README.
+(The README's screenshot of the demo dashboard is made by ``docs/screenshot.py``.)
 """
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -23,9 +18,6 @@ from .. import factories as f
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT_URL = os.environ.get("CASETRACKER_SCREENSHOT_URL", "")
-SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "dashboard.png"
-DEMO_EVALUATOR = ("eval.evaluator", "Harbour-Lantern-47")  # README, "Demo users"
 
 
 def log_in(page, path: str, username: str, password: str = f.PASSWORD) -> None:
@@ -83,21 +75,3 @@ def test_an_evaluator_chooses_a_cohort_and_sees_its_funnel(page):
     page.get_by_role("link", name="See these seizures").click()
     assert "/evaluation/seizures/" in page.url and "unit=ECGYE-PCU" in page.url
     assert page.problems == []
-
-
-@pytest.mark.skipif(not SCREENSHOT_URL, reason="set CASETRACKER_SCREENSHOT_URL to a demo server")
-def test_screenshot_of_the_demo_dashboard(browser):
-    context = browser.new_context(
-        base_url=SCREENSHOT_URL, viewport={"width": 1280, "height": 900}, locale="en-GB"
-    )
-    tab = context.new_page()
-    tab.set_default_timeout(30_000)
-    log_in(tab, "/evaluation/", *DEMO_EVALUATOR)
-    expect(tab.locator('table[data-table="funnel"]')).to_be_visible()
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    # The chooser, the funnel and the time to each rung: what the README shows.
-    tab.screenshot(
-        path=str(SCREENSHOT), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1900}
-    )
-    context.close()
-    assert SCREENSHOT.stat().st_size > 10_000
