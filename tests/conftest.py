@@ -49,6 +49,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_evaluation_figures(settings):
+    """The dashboard's figures are not kept between requests in tests that are not about
+    keeping them: a test's data must show at once."""
+    settings.CASETRACKER_EVALUATION_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def default_language(settings):
     """Every test starts in the site's language: a request served in French (the locale
     middleware activates the browser's language) must not leak into the next test."""

@@ -363,6 +363,11 @@ def sections(report: dict) -> dict:
 # --- the view --------------------------------------------------------------------------------
 
 
+def _figures(queryset) -> tuple[dict, dict | None]:
+    summary = cohort_summary(queryset)
+    return summary, figures.cohort_report(queryset) if summary["seizures"] else None
+
+
 @require_GET
 @login_required
 def dashboard(request):
@@ -380,8 +385,9 @@ def dashboard(request):
     # django-filter applies the fields that are valid and drops the others: figures of a
     # wider cohort than asked for, under a form saying the filter is wrong. None instead.
     queryset = cohort.qs if cohort.is_valid() or not cohort.is_bound else cohort.queryset.none()
-    summary = cohort_summary(queryset)
-    report = figures.cohort_report(queryset) if summary["seizures"] else None
+    chosen = [(k, v) for k, v in request.GET.lists() if k not in PAGER_KEYS and any(v)]
+    # The summary is kept with the figures: both describe the same moment.
+    summary, report = figures.cached(lambda: _figures(queryset), filters=chosen)
     data = (
         cohort.form.cleaned_data if cohort.is_bound and hasattr(cohort.form, "cleaned_data") else {}
     )

@@ -16,9 +16,15 @@ name people; evaluators get the reason codes, never the prose.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
+from typing import TypeVar
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
@@ -38,6 +44,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -59,6 +66,8 @@ from . import evaluation, ladder
 from .choices import Rung
 from .cohort import SECONDS_PER_DAY, cohort_figures
 from .models import SeizureProgress
+
+T = TypeVar("T")
 
 # How many stalled seizures a page or report lists (the count is always the whole cohort;
 # the CSV and XLSX exports list them all).
@@ -652,4 +661,28 @@ def cohort_report(
     return figures
 
 
-__all__ = ["BREAKDOWNS", "cohort_report", "SECONDS_PER_DAY"]
+def cached(compute: Callable[[], T], *, filters: list[tuple[str, list[str]]]) -> T:
+    """What ``compute`` returns for a cohort, kept in the cache for
+    ``CASETRACKER_EVALUATION_CACHE_SECONDS`` under the cohort's ``filters`` (the query
+    string's names and values) and the language of its labels. Every evaluator reads the
+    same figures for the same filters (the evaluators' path has no per-user view), so one
+    computation serves them all until it expires; the report's ``as_of`` says when it was
+    made."""
+    seconds = settings.CASETRACKER_EVALUATION_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    parts = {
+        "filters": sorted((name, sorted(values)) for name, values in filters),
+        "language": get_language(),
+        "stalled_days": ladder.stalled_days(),
+    }
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    key = f"evaluation:cohort:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
+__all__ = ["BREAKDOWNS", "cohort_report", "cached", "SECONDS_PER_DAY"]

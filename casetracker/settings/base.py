@@ -197,6 +197,12 @@ EVIDENCE_FILE_MAX_BYTES = env_int(
 # --- the follow-up ladder (casetracker/reporting) ---
 # A seizure below the top rung with no progress for this many days is "stalled".
 CASETRACKER_STALLED_DAYS = env_int("CASETRACKER_STALLED_DAYS", 90, minimum=1)
+# The dashboard keeps a cohort's figures this long (0: never): they take seconds for a
+# hundred thousand seizures, and every evaluator sees the same ones. The page says the
+# instant they are as of.
+CASETRACKER_EVALUATION_CACHE_SECONDS = env_int(
+    "CASETRACKER_EVALUATION_CACHE_SECONDS", 300, minimum=0
+)
 # --- end of the follow-up ladder ---
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -348,3 +348,27 @@ def test_it_is_served_in_french(client, evaluator, cohort):
         ["1", "12,0", "12,0", "12,0"],
         ["1", "12,0", "12,0", "12,0"],
     ]
+
+
+def test_a_cohorts_figures_are_kept_for_a_while_and_said_to_be_as_of_then(
+    client, evaluator, cohort, officer, settings, django_assert_max_num_queries
+):
+    settings.CASETRACKER_EVALUATION_CACHE_SECONDS = 300
+    first = page(client, evaluator, unit="ECGYE-PCU")
+    referred = body_rows(first, "funnel")[1]
+    # Another seizure logged meanwhile: the kept figures do not show it yet…
+    f.log_seizure(officer)
+    with CaptureQueriesContext(connection) as again:
+        second = page(client, evaluator, unit="ECGYE-PCU")
+    assert body_rows(second, "funnel")[1] == referred
+    assert summary(second) == summary(first)
+    assert (
+        re.search(r"Figures as of [^<]+", first).group()
+        == re.search(r"Figures as of [^<]+", second).group()
+    )
+    with CaptureQueriesContext(connection) as fresh:
+        page(client, evaluator, unit="ECGYE-PCU", country="EC")  # …another cohort is new
+    assert len(again) < len(fresh) - 10
+    # …and without keeping, the page counts the new seizure at once.
+    settings.CASETRACKER_EVALUATION_CACHE_SECONDS = 0
+    assert summary(page(client, evaluator, unit="ECGYE-PCU")) != summary(first)
