@@ -19,7 +19,6 @@ from .. import factories as f
 pytestmark = pytest.mark.browser
 
 
-
 def log_in(page, path: str, username: str, password: str = f.PASSWORD) -> None:
     page.goto(path)
     page.get_by_label("Username").fill(username)
