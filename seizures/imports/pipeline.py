@@ -111,7 +111,7 @@ class Pipeline:
             while (batch := self.queue.get()) is not None:
                 if self.error is None:
                     try:
-                        self.writer.commit(*batch)
+                        self.writer.commit(batch)
                     except BaseException as error:  # handed to the reading thread
                         self.error = error
         finally:

@@ -17,9 +17,9 @@ import hashlib
 import json
 import logging
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
-from operator import itemgetter
+from typing import NamedTuple
 
 from django.contrib.auth.models import Permission
 from django.db import IntegrityError, connection, transaction
@@ -39,7 +39,7 @@ from seizures.models import (
     SeizureGroupObjectPermission,
 )
 
-from .bulk import JsonText, allocate_ids, insert_rows, insert_tuples
+from .bulk import JsonText, allocate_ids, insert_tuples
 from .choices import ImportLayout, IssueKind
 from .ids import ids_record
 from .models import ImportIssue, ImportRun
@@ -55,8 +55,8 @@ OWNER_PERMS = ("view_seizure", "change_seizure")  # as services.OWNER_PERMS
 # The seizure columns _Writer._insert gives first, in its order; the record's fields follow.
 SEIZURE_COLUMNS = (
     "id",
-    "public_id",
     "reference",
+    "public_id",
     "total_distance_km",
     "commodities",
     "route_countries",
@@ -68,6 +68,8 @@ SEIZURE_COLUMNS = (
     "created_by_id",
     "import_run_id",
 )
+PORT_CALL_COLUMNS = ("seizure_id", "sequence", "role", "port_id", "leg_distance_km")
+ISSUE_COLUMNS = ("run_id", "line", "kind", "column", "message")
 
 
 class _Outcome:
@@ -75,6 +77,43 @@ class _Outcome:
 
     def __init__(self, line, record=None, rejection=None):
         self.line, self.record, self.rejection = line, record, rejection
+
+
+class _Draft(NamedTuple):
+    """A record's rows as tuples, short of the seizure's id (and, for the seizure row,
+    its reference), which only the writer can take from the database."""
+
+    year: int  # local year of the seizure, which its reference number goes by
+    seizure: tuple  # SEIZURE_COLUMNS after id and reference, then the record's fields
+    items: list[tuple]
+    calls: list[tuple]  # PORT_CALL_COLUMNS after seizure_id
+    containers: list[str]
+    flags: list[tuple]  # issue rows (ISSUE_COLUMNS), stored if the record is new
+
+
+class _Batch:
+    """A batch ready for the writer: what ``_Writer.prepare`` built without the database."""
+
+    __slots__ = (
+        "outcomes",
+        "records",
+        "fingerprints",
+        "issues",
+        "names",
+        "item_names",
+        "drafts",
+        "same",
+        "stored",
+    )
+
+    def __init__(self, outcomes, records, fingerprints, same=()):
+        self.outcomes, self.records, self.fingerprints = outcomes, records, fingerprints
+        self.issues: list[tuple] = []  # rejected rows, as ISSUE_COLUMNS
+        self.names: list[str] = []  # the records' field names, in their order
+        self.item_names: list[str] = []
+        self.drafts: list[_Draft | None] = []  # None: stored already when prepared
+        self.same = same
+        self.stored: dict[str, int] = {}  # fingerprint → import run, as _Writer._stored
 
 
 def _context(unit) -> tuple[Context, dict]:
@@ -197,15 +236,82 @@ class _Writer:
             self.distances[locodes] = (legs, round(total, 1) if len(locodes) > 1 else None)
         return self.distances[locodes]
 
-    def prepare(self, outcomes: list[_Outcome]) -> tuple:
-        """The part of a batch that needs no database: the records' fingerprints."""
+    def prepare(self, outcomes: list[_Outcome]) -> _Batch:
+        """What can be done for a batch before its transaction: fingerprints, which of
+        them are stored already, and the new records' rows as tuples, waiting only for
+        their seizure's id and reference.
+
+        On PostgreSQL this runs in the reading thread, on its own connection, while the
+        writer stores the batch before, so that the writer, the slowest of the two, only
+        does what must happen in the batch's transaction. Looking the fingerprints up
+        early is safe: a file's fingerprints are all different (the occurrence number is
+        in them), so the batches the writer is storing meanwhile hold none of them; a
+        record another run stores meanwhile makes the insert fail, and the writer then
+        looks again (``commit``)."""
         records = [o.record for o in outcomes if o.record is not None]
-        return outcomes, records, self.fingerprints(records)
+        fingerprints = self.fingerprints(records)
+        run = self.run
+        # The same for every seizure of the batch: unit, status, submitted_at, created_by,
+        # import_run (SEIZURE_COLUMNS).
+        same = (self.unit.pk, SeizureStatus.SUBMITTED, timezone.now(), run.uploaded_by_id, run.pk)
+        batch = _Batch(outcomes, records, fingerprints, same)
+        batch.issues = [
+            (
+                run.pk,
+                o.line,
+                IssueKind.REJECTED,
+                o.rejection.column[:40],
+                o.rejection.message[:500],
+            )
+            for o in outcomes
+            if o.rejection is not None
+        ]
+        if records:
+            batch.stored = self._stored(fingerprints)
+            batch.names = list(records[0].fields)
+            batch.item_names = next((list(r.items[0]) for r in records if r.items), [])
+            batch.drafts = [
+                None if fp in batch.stored else self._draft(r, fp, batch)
+                for r, fp in zip(records, fingerprints, strict=True)
+            ]
+        return batch
+
+    def _draft(self, record: Record, fingerprint: str, batch: _Batch) -> _Draft:
+        """One record's rows without the seizure's id and reference: see ``_Batch``."""
+        legs, total = self._legs(record.port_calls)
+        fields = record.fields
+        names, item_names, run_id = batch.names, batch.item_names, self.run.pk
+        seizure = (
+            uuid.uuid4(),
+            total,
+            self._commodities(record.items),
+            self._route_json(record.route_countries),
+            record.line,
+            fingerprint,
+            *batch.same,
+            *[fields[name] for name in names],
+        )
+        return _Draft(
+            fields["occurred_at"].astimezone(self.ctx.zone(fields["port_id"])).year,
+            seizure,
+            [tuple(item[name] for name in item_names) for item in record.items],
+            [
+                (n, role, code, leg)
+                for n, ((role, code), leg) in enumerate(
+                    zip(record.port_calls, legs, strict=True), start=1
+                )
+            ],
+            record.containers,
+            [
+                (run_id, record.line, IssueKind.FLAGGED, column[:40], message[:500])
+                for column, message in record.flags
+            ],
+        )
 
     def flush(self, outcomes: list[_Outcome]) -> None:
-        self.commit(*self.prepare(outcomes))
+        self.commit(self.prepare(outcomes))
 
-    def commit(self, outcomes, records, fingerprints) -> None:
+    def commit(self, batch: _Batch) -> None:
         """Store one batch and move the progress on, in one transaction."""
         # A batch's own transaction need not wait for its WAL to reach the disk: the run
         # is marked done afterwards by a commit that does wait, and PostgreSQL writes its
@@ -220,7 +326,7 @@ class _Writer:
                     if relaxed:
                         with connection.cursor() as cursor:
                             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                    self._progress(self._write(outcomes, records, fingerprints))
+                    self._progress(self._write(batch, again_look=attempt > 0))
                 break
             except IntegrityError:
                 # Another run stored some of these records meanwhile: look again.
@@ -236,47 +342,35 @@ class _Writer:
             flagged_count=F("flagged_count") + counts["flagged"],
         )
 
-    def _write(self, outcomes, records, fingerprints) -> dict:
-        run = self.run
-        stored = self._stored(fingerprints)
-        new = [(r, fp) for r, fp in zip(records, fingerprints, strict=True) if fp not in stored]
-        # Rerun after a lost worker: what this run stored before counts as imported.
-        again = sum(1 for fp in fingerprints if stored.get(fp) == run.pk)
-        issues = [
-            {
-                "run_id": run.pk,
-                "line": o.line,
-                "kind": IssueKind.REJECTED,
-                "column": o.rejection.column[:40],
-                "message": o.rejection.message[:500],
-            }
-            for o in outcomes
-            if o.rejection is not None
+    def _write(self, batch: _Batch, again_look: bool) -> dict:
+        run, outcomes, records = self.run, batch.outcomes, batch.records
+        if again_look:
+            batch.stored = self._stored(batch.fingerprints)
+        stored = batch.stored
+        new = [
+            # A record stored when the batch was prepared but no longer (rare) has no draft.
+            (record, draft or self._draft(record, fp, batch))
+            for record, draft, fp in zip(records, batch.drafts, batch.fingerprints, strict=True)
+            if fp not in stored
         ]
-        for record, _fp in new:
-            issues += [
-                {
-                    "run_id": run.pk,
-                    "line": record.line,
-                    "kind": IssueKind.FLAGGED,
-                    "column": column[:40],
-                    "message": message[:500],
-                }
-                for column, message in record.flags
-            ]
+        # Rerun after a lost worker: what this run stored before counts as imported.
+        again = sum(1 for fp in batch.fingerprints if stored.get(fp) == run.pk)
+        issues = list(batch.issues)
+        for _record, draft in new:
+            issues += draft.flags
         references = [None] * len(new) if run.dry_run else self._reserve(new)
-        for (record, _fp), reference in zip(new, references, strict=True):
+        for (record, _draft), reference in zip(new, references, strict=True):
             if len(self.preview) < PREVIEW_ROWS:
                 self.preview.append(preview_of(record, reference, self.ctx))
         if not run.dry_run and new:
-            self._insert(new, references)
-        insert_rows(ImportIssue, issues)
+            self._insert(batch, new, references)
+        insert_tuples(ImportIssue, ISSUE_COLUMNS, issues)
         return {
             "processed": len(outcomes),
             "imported": len(new) + again,
             "duplicates": len(records) - len(new) - again,
-            "rejected": sum(1 for o in outcomes if o.rejection is not None),
-            "flagged": sum(1 for record, _fp in new if record.flags),
+            "rejected": len(batch.issues),
+            "flagged": sum(1 for record, _draft in new if record.flags),
         }
 
     def _stored(self, fingerprints: list[str]) -> dict[str, int]:
@@ -309,10 +403,7 @@ class _Writer:
         year and batch added up): counters missing are created, then all are locked in
         year order (as every import locks them, so two runs cannot deadlock), moved on
         and saved in one update."""
-        years = [
-            r.fields["occurred_at"].astimezone(self.ctx.zone(r.fields["port_id"])).year
-            for r, _fp in new
-        ]
+        years = [draft.year for _r, draft in new]
         wanted = Counter(years)
         counters = self._locked_counters(wanted)
         if len(counters) < len(wanted):
@@ -346,48 +437,19 @@ class _Writer:
         )
         return {counter.year: counter for counter in counters}
 
-    def _insert(self, new, references) -> None:
-        run = self.run
+    def _insert(self, batch: _Batch, new, references) -> None:
+        """The batch's new seizures and their rows: the drafts with ids and references."""
         ids = allocate_ids(Seizure, len(new))
-        names = list(new[0][0].fields)
-        fields_of = itemgetter(*names) if len(names) > 1 else (lambda f: (f[names[0]],))
-        same = (self.unit.pk, SeizureStatus.SUBMITTED, timezone.now(), run.uploaded_by_id, run.pk)
-        # Seizure rows as tuples in the order of SEIZURE_COLUMNS then the record's fields:
-        # no dict per row, and each route's and commodity list's JSON made once.
-        seizures, parts = [], defaultdict(list)
-        for pk, (record, fp), reference in zip(ids, new, references, strict=True):
-            legs, total = self._legs(record.port_calls)
-            seizures.append(
-                (
-                    pk,
-                    uuid.uuid4(),
-                    reference,
-                    total,
-                    self._commodities(record.items),
-                    self._route_json(record.route_countries),
-                    record.line,
-                    fp,
-                    *same,
-                    *fields_of(record.fields),
-                )
-            )
-            parts[SeizedItem] += [{"seizure_id": pk, **item} for item in record.items]
-            parts[PortCall] += [
-                {
-                    "seizure_id": pk,
-                    "sequence": n,
-                    "role": role,
-                    "port_id": code,
-                    "leg_distance_km": leg,
-                }
-                for n, ((role, code), leg) in enumerate(
-                    zip(record.port_calls, legs, strict=True), start=1
-                )
-            ]
-            parts[Container] += [{"seizure_id": pk, "number": c} for c in record.containers]
-        insert_tuples(Seizure, (*SEIZURE_COLUMNS, *names), seizures)
-        for model, rows in parts.items():
-            insert_rows(model, rows)
+        seizures, items, calls, containers = [], [], [], []
+        for pk, (_record, draft), reference in zip(ids, new, references, strict=True):
+            seizures.append((pk, reference, *draft.seizure))
+            items += [(pk, *cells) for cells in draft.items]
+            calls += [(pk, *cells) for cells in draft.calls]
+            containers += [(pk, number) for number in draft.containers]
+        insert_tuples(Seizure, (*SEIZURE_COLUMNS, *batch.names), seizures)
+        insert_tuples(SeizedItem, ("seizure_id", *batch.item_names), items)
+        insert_tuples(PortCall, PORT_CALL_COLUMNS, calls)
+        insert_tuples(Container, ("seizure_id", "number"), containers)
         self._grant(ids)
 
     def _grant(self, ids: list[int]) -> None:
