@@ -8,7 +8,7 @@ alone: anybody else gets 404.
 """
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, QueryDict
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,7 @@ from casetracker.core.accounts.permissions import SignedInProperly
 
 from .api import CanEvaluate
 from .models import ReportRun
-from .reports import CONTENT_TYPES, report_file_name, report_run_create, report_run_get
+from .reports import report_file_response, report_run_create, report_run_get
 
 # The cohort API's names for the page's date filters.
 API_NAMES = {"occurred_after": "date_from", "occurred_before": "date_to"}
@@ -106,14 +106,4 @@ class ReportRunFileView(_RunView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, *args, **kwargs):
         """The report's file (PDF, CSV or XLSX), as an attachment."""
-        run = self.run()
-        if run.status != ReportRun.Status.DONE or not run.file:
-            raise Http404
-        response = FileResponse(
-            run.file.open("rb"),
-            as_attachment=True,
-            filename=report_file_name(run),
-            content_type=CONTENT_TYPES[run.format],
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+        return report_file_response(self.run())

@@ -10,14 +10,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
 from . import evaluation
-from .models import ReportRun
-from .reports import CONTENT_TYPES, report_file_name, report_run_create, report_run_get
+from .reports import report_file_name, report_file_response, report_run_create, report_run_get
 
 
 def _require_evaluator(user) -> None:
@@ -60,14 +59,4 @@ def report_detail(request, public_id):
 @login_required
 def report_download(request, public_id):
     _require_evaluator(request.user)
-    run = report_run_get(user=request.user, public_id=public_id)
-    if run.status != ReportRun.Status.DONE or not run.file:
-        raise Http404
-    response = FileResponse(
-        run.file.open("rb"),
-        as_attachment=True,
-        filename=report_file_name(run),
-        content_type=CONTENT_TYPES[run.format],
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    return report_file_response(report_run_get(user=request.user, public_id=public_id))

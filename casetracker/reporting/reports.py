@@ -19,7 +19,7 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import Http404, QueryDict
+from django.http import FileResponse, Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -220,6 +220,20 @@ def _finish(run: ReportRun, status: str, message: str = "") -> None:
         finished_at=timezone.now(),
     )
     run.refresh_from_db()
+
+
+def report_file_response(run: ReportRun) -> FileResponse:
+    """The run's file as a download (page and API alike); 404 until it is ready."""
+    if run.status != ReportRun.Status.DONE or not run.file:
+        raise Http404
+    response = FileResponse(
+        run.file.open("rb"),
+        as_attachment=True,
+        filename=report_file_name(run),
+        content_type=CONTENT_TYPES[run.format],
+    )
+    response["Cache-Control"] = "no-store"  # the figures of a cohort someone looked into
+    return response
 
 
 def report_file_name(run: ReportRun) -> str:
