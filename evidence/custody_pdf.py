@@ -15,7 +15,6 @@ hashes are listed in their own section so anyone can recompute the chain (README
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -25,15 +24,15 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from seizures.pdf import (
     FONT,
     _facts,
-    _NumberedCanvas,
     _register_fonts,
     _styles,
     _text,
+    numbered_pdf,
 )
 
 from . import chain
@@ -425,22 +424,11 @@ def render_custody_pdf(form: CustodyForm, *, compress: bool = True) -> bytes:
         "label": item.label,
         "head": item.chain_head,
     }
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=PAGE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=20 * mm,
-        bottomMargin=18 * mm,
+    return numbered_pdf(
+        _story(form, _form_styles()),
         title=header,
-        creator="casetracker",
-        invariant=1,
-        pageCompression=1 if compress else 0,
+        header=header,
+        footer=footer,
+        pagesize=PAGE,
+        compress=compress,
     )
-
-    def canvasmaker(*args, **kwargs):
-        return _NumberedCanvas(*args, header=header, footer=footer, **kwargs)
-
-    doc.build(_story(form, _form_styles()), canvasmaker=canvasmaker)
-    return buffer.getvalue()

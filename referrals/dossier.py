@@ -14,7 +14,6 @@ never printed, so a dossier passed on does not carry the power to answer the ref
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,7 +27,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from casetracker.core.choices import HandlingCode
 from seizures import route_diagram
@@ -42,12 +41,12 @@ from seizures.pdf import (
     _handling,
     _none,
     _number,
-    _NumberedCanvas,
     _register_fonts,
     _styles,
     _text,
     _thumbnail,
     attachments_table,
+    numbered_pdf,
     seizure_summary_at,
 )
 from seizures.views import commodity_labels, quantity_summary
@@ -464,26 +463,14 @@ def render_dossier(dossier: Dossier, *, compress: bool = True) -> bytes:
     footer = _("Handling code %(code)s: pass on only what it allows.") % {
         "code": dossier.handling_label
     }
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=20 * mm,
-        bottomMargin=18 * mm,
+    return numbered_pdf(
+        _story(dossier, _styles()),
         title=_("Referral of seizure %(reference)s") % {"reference": reference},
+        header=header,
+        footer=footer,
         author=referral.seizure.unit.code,
-        creator="casetracker",
-        invariant=1,
-        pageCompression=1 if compress else 0,
+        compress=compress,
     )
-
-    def canvasmaker(*args, **kwargs):
-        return _NumberedCanvas(*args, header=header, footer=footer, **kwargs)
-
-    doc.build(_story(dossier, _styles()), canvasmaker=canvasmaker)
-    return buffer.getvalue()
 
 
 def dossier_pdf(*, referral: Referral, compress: bool = True) -> bytes:

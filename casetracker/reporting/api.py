@@ -31,6 +31,8 @@ from . import cohort, evaluation, figures, ladder
 from .choices import Flag, Rung
 from .filters import EvaluationFilter
 
+NOT_AN_EVALUATOR = OpenApiResponse(description=_("The user's role may not evaluate."))
+
 
 class CanEvaluate(permissions.BasePermission):
     """The role may see pseudonymised figures of all units (evaluators, administrators)."""
@@ -150,7 +152,7 @@ class EvaluationApiFilter(EvaluationFilter):
         summary=_("Every unit's seizures without personal data, newest first"),
         responses={
             200: EvaluationSeizureSerializer(many=True),
-            403: OpenApiResponse(description=_("The user's role may not evaluate.")),
+            403: NOT_AN_EVALUATOR,
         },
     )
 )
@@ -246,7 +248,7 @@ class CohortSerializer(serializers.Serializer):
     filters=True,
     responses={
         200: CohortSerializer,
-        403: OpenApiResponse(description=_("The user's role may not evaluate.")),
+        403: NOT_AN_EVALUATOR,
     },
 )
 class EvaluationCohortView(generics.GenericAPIView):
@@ -337,7 +339,7 @@ class CohortBreakdownQuery(serializers.Serializer):
     responses={
         200: CohortBreakdownSerializer,
         400: OpenApiResponse(description=_("'by' is missing or unknown.")),
-        403: OpenApiResponse(description=_("The user's role may not evaluate.")),
+        403: NOT_AN_EVALUATOR,
     },
 )
 class EvaluationBreakdownView(CohortPart):
@@ -382,7 +384,7 @@ class CohortStalledQuery(serializers.Serializer):
     responses={
         200: CohortStalledSerializer,
         400: OpenApiResponse(description=_("'limit' is not between 1 and 1000.")),
-        403: OpenApiResponse(description=_("The user's role may not evaluate.")),
+        403: NOT_AN_EVALUATOR,
     },
 )
 class EvaluationStalledView(CohortPart):
@@ -439,7 +441,7 @@ class CohortRecipientsSerializer(serializers.Serializer):
     filters=True,
     responses={
         200: CohortRecipientsSerializer,
-        403: OpenApiResponse(description=_("The user's role may not evaluate.")),
+        403: NOT_AN_EVALUATOR,
     },
 )
 class EvaluationRecipientsView(CohortPart):
@@ -482,7 +484,7 @@ class CohortMlaSerializer(serializers.Serializer):
     filters=True,
     responses={
         200: CohortMlaSerializer,
-        403: OpenApiResponse(description=_("The user's role may not evaluate.")),
+        403: NOT_AN_EVALUATOR,
     },
 )
 class EvaluationMlaView(CohortPart):

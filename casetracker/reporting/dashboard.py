@@ -16,7 +16,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Min
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -89,15 +88,6 @@ def _cohort_query(request) -> str:
     for key in PAGER_KEYS:
         params.pop(key, None)
     return params.urlencode()
-
-
-def _report_url() -> str | None:
-    # The reports are built by another part of issue 6; until their URL exists the page
-    # simply offers no report buttons.
-    try:
-        return reverse("reporting:report-start")
-    except NoReverseMatch:
-        return None
 
 
 # --- sections: chart rows and table rows -------------------------------------------------------
@@ -405,7 +395,6 @@ def dashboard(request):
                 "period_to": data.get("date_to") or (summary["last"] and summary["last"].date()),
             },
             "query": _cohort_query(request),
-            "report_url": _report_url(),
             "report_formats": REPORT_FORMATS,
             "report": report,
             "sections": sections(report) if report else None,

@@ -64,7 +64,7 @@ from seizures.models import PortCall, Seizure
 
 from . import evaluation, ladder
 from .choices import Rung
-from .cohort import SECONDS_PER_DAY, cohort_figures
+from .cohort import QUARTILES, SECONDS_PER_DAY, cohort_figures, interpolated
 from .models import SeizureProgress
 
 T = TypeVar("T")
@@ -92,10 +92,6 @@ class Median(Aggregate):
     empty_result_set_value = None
 
 
-def _median_or_fallback(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
-
-
 def _seconds(expression) -> Func:
     """An interval in seconds, on either database (PostgreSQL ``EXTRACT``, SQLite's
     microseconds integer)."""
@@ -116,18 +112,13 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def _funnel_aggregates(*, now: dt.datetime) -> dict:
-    """Per group: seizures at each rung or above, and how many are stalled (the
-    condition of ``ladder.stalled``, written out for a GROUP BY)."""
-    since = ladder.stalled_since(now)
+    """Per group: seizures at each rung or above, and how many are stalled. Over a
+    queryset passed through ``ladder.with_ladder``, whose condition this counts."""
     aggregates = {"seizures": Count("pk")}
     for rung in Rung:
         if rung:
             aggregates[f"rung_{int(rung)}"] = Count("pk", filter=Q(ladder__rung__gte=rung))
-    aggregates["stalled"] = Count(
-        "pk",
-        filter=Q(ladder__rung__lt=Rung.DISMANTLED, ladder__last_progress_at__lt=since)
-        | Q(ladder__isnull=True, occurred_at__lt=since),
-    )
+    aggregates["stalled"] = Count("pk", filter=ladder.stalled_condition(now))
     return aggregates
 
 
@@ -154,7 +145,8 @@ def _sorted_groups(groups: list[dict]) -> list[dict]:
 
 def _grouped(cohort: QuerySet, column, *, now: dt.datetime) -> list[dict]:
     rows = (
-        cohort.annotate(group_key=column)
+        ladder.with_ladder(cohort)
+        .annotate(group_key=column)
         .values("group_key")
         .annotate(**_funnel_aggregates(now=now))
         .order_by()
@@ -316,7 +308,8 @@ def _country_name(code: str) -> str:
 def _routes_orm(cohort: QuerySet, *, now: dt.datetime) -> list[tuple]:
     """SQLite: each seizure's two ends by correlated subqueries (``route_end``)."""
     rows = (
-        cohort.annotate(departure=route_end("departure"), destination=route_end("destination"))
+        ladder.with_ladder(cohort)
+        .annotate(departure=route_end("departure"), destination=route_end("destination"))
         .values("departure", "destination")
         .annotate(**_funnel_aggregates(now=now))
         .order_by()
@@ -478,7 +471,7 @@ def responsiveness(cohort: QuerySet, *, now: dt.datetime) -> list[dict]:
             .values_list("recipient_id", "seconds")
         ):
             durations[recipient_id].append(seconds)
-        medians = {k: _median_or_fallback(v) for k, v in durations.items()}
+        medians = {k: statistics.median(v) for k, v in durations.items()}
     reasons = defaultdict(dict)
     for recipient_id, reason, n in (
         referrals.filter(status=ReferralStatus.DECLINED)
@@ -610,8 +603,6 @@ def mla(cohort: QuerySet) -> dict:
 
 
 def _quartiles(values: list[float]) -> dict:
-    from .cohort import QUARTILES, interpolated
-
     if not values:
         return {"n": 0, "q1": None, "median": None, "q3": None}
     q1, median, q3 = (interpolated(values, q) for q in QUARTILES)

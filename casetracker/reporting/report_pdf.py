@@ -16,7 +16,6 @@ filters and "page X of Y" in its footer.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Mapping, Sequence
 
 from django.utils.formats import number_format
@@ -32,14 +31,13 @@ from reportlab.platypus import (
     KeepTogether,
     PageBreak,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 from reportlab.platypus.flowables import Flowable
 
-from seizures.pdf import FONT, FONT_BOLD, _NumberedCanvas, _register_fonts, _styles
+from seizures.pdf import FONT, FONT_BOLD, _register_fonts, _styles, numbered_pdf
 
 from . import charts
 from .choices import Rung
@@ -506,25 +504,10 @@ def cohort_pdf(
             + 8 * mm
         )
         footer = _fit(pdf_safe(filters_summary), CONTENT_WIDTH - page_number_room)
-        buffer = io.BytesIO()
-        doc = SimpleDocTemplate(
-            buffer,
-            pagesize=PAGE,
-            leftMargin=MARGIN,
-            rightMargin=MARGIN,
-            topMargin=20 * mm,
-            bottomMargin=18 * mm,
-            title=pdf_safe(title),
-            creator="casetracker",
-            invariant=1,
-            pageCompression=1 if compress else 0,
-        )
-
-        def canvasmaker(*args, **kwargs):
-            return _NumberedCanvas(*args, header=header, footer=footer, **kwargs)
-
         story = _cover(report, filters_summary, generated_at, styles)
         story += _method(report, styles)
         story += _sections(report, sections, styles)
-        doc.build(story, canvasmaker=canvasmaker)
-    return buffer.getvalue()
+        # Built inside the language: the pages' "page X of Y" is written at the end.
+        return numbered_pdf(
+            story, title=pdf_safe(title), header=header, footer=footer, compress=compress
+        )
