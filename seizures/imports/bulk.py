@@ -101,7 +101,11 @@ def insert_tuples(model: type[models.Model], given: Sequence[str], rows: Sequenc
     columns = ", ".join(connection.ops.quote_name(field.column) for field in order)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # Through Django's error wrapper, as its own queries go: a duplicate is then
+            # the IntegrityError callers catch (a batch another run stored meanwhile is
+            # looked at again), not psycopg's own exception.
+            sql = f"COPY {table} ({columns}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 write = copy.write_row
                 for row in rows:
                     write(row)

@@ -18,7 +18,7 @@ from seizures.choices import ConcealmentMethod, DetectionMethod, SeizureStatus, 
 from seizures.imports.choices import ImportStatus, IssueKind
 from seizures.imports.services import import_run_confirm, import_run_create
 from seizures.imports.template import template_csv, template_xlsx
-from seizures.models import Seizure
+from seizures.models import PortCall, Seizure
 from tests import factories as f
 
 DATA = Path(__file__).parent / "data"
@@ -164,6 +164,43 @@ def test_the_database_refuses_a_second_copy_of_an_imported_record(run_import):
     copy.pk, copy.public_id, copy.reference = None, __import__("uuid").uuid4(), "X-1"
     with pytest.raises(IntegrityError), transaction.atomic():
         copy.save()
+
+
+def test_records_another_run_stored_after_the_batch_was_read_are_left_out_and_the_rest_stored(
+    run_import, world
+):
+    """A batch's stored fingerprints are looked up before its transaction (on PostgreSQL
+    by the reading thread, while the writer stores the batch before); when another run
+    stores some of its records meanwhile, the insert fails on the unique fingerprint and
+    the batch is stored again without them."""
+    from unittest import mock
+
+    from seizures.imports.runner import _Writer
+
+    header, *rows = IDS_SAMPLE.decode().splitlines()
+    earlier = run_import("\n".join([header, *rows[:3]]).encode(), name="first-part.csv")
+    assert earlier.imported_count == 3
+    real_stored = _Writer._stored
+    looks = []
+
+    def stale_then_real(self, fingerprints):
+        looks.append(len(fingerprints))
+        return {} if len(looks) == 1 else real_stored(self, fingerprints)
+
+    with mock.patch.object(_Writer, "_stored", stale_then_real):
+        run = run_import(name="whole.csv")
+    assert len(looks) == 2  # the insert failed once and the batch was looked at again
+    assert (run.status, run.imported_count, run.duplicate_count) == (ImportStatus.DONE, 5, 3)
+    assert run.rejected_count == 5
+    assert Seizure.objects.count() == 8
+    stored = Seizure.objects.filter(import_run=run)
+    assert [seizure.items.count() for seizure in stored] == [1] * 5
+    assert PortCall.objects.filter(seizure__import_run=run).count() == 3  # one routed record
+    references = sorted(Seizure.objects.values_list("reference", flat=True))
+    assert len(set(references)) == 8
+    # The failed attempt gave its numbers back: the year's numbering has no gap.
+    numbers_2019 = sorted(int(r.rsplit("-", 1)[1]) for r in references if "-2019-" in r)
+    assert numbers_2019 == list(range(1, len(numbers_2019) + 1))
 
 
 def test_imported_seizures_are_submitted_but_never_routed(run_import, world):
