@@ -60,22 +60,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def database_ensure(url: str) -> None:
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-
-
 def setup(args: argparse.Namespace, *, migrate: bool) -> None:
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    database_ensure(os.environ["DATABASE_URL"])
-    bench_run.configure(argparse.Namespace(debug=args.debug, allow_sqlite=False))
-    import django
-
-    django.setup()
+    bench_run.postgres_django(DEFAULT_DATABASE_URL, debug=args.debug)
     from django.core.management import call_command
 
     if migrate and not args.no_migrate:

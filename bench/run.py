@@ -83,6 +83,27 @@ def configure(args: argparse.Namespace) -> str:
     return "postgresql"
 
 
+def database_ensure(url: str) -> None:
+    """Create the benchmark's own PostgreSQL database when it is missing."""
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def postgres_django(default_url: str, *, debug: bool = True) -> None:
+    """Django set up on ``DATABASE_URL`` (``default_url`` when unset), a PostgreSQL
+    database of the benchmark's own, created when missing. Migrating is the caller's."""
+    os.environ.setdefault("DATABASE_URL", default_url)
+    database_ensure(os.environ["DATABASE_URL"])
+    configure(argparse.Namespace(debug=debug, allow_sqlite=False))
+    import django
+
+    django.setup()
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
