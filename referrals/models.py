@@ -611,6 +611,21 @@ class Notification(models.Model):
         return self.subject
 
 
+# The offsets from UTC in use at the two ends of the earth (Baker Island, the Line Islands):
+# a calendar date outside what they give for an instant is that instant's date nowhere.
+WESTERNMOST_OFFSET, EASTERNMOST_OFFSET = dt.timedelta(hours=-12), dt.timedelta(hours=14)
+
+
+def earliest_date_anywhere(instant: dt.datetime) -> dt.date:
+    """The date ``instant`` falls on where it is earliest in the calendar (UTC-12)."""
+    return (instant.astimezone(dt.UTC) + WESTERNMOST_OFFSET).date()
+
+
+def latest_date_anywhere(instant: dt.datetime) -> dt.date:
+    """The date ``instant`` falls on where it is latest in the calendar (UTC+14)."""
+    return (instant.astimezone(dt.UTC) + EASTERNMOST_OFFSET).date()
+
+
 class Outcome(models.Model):
     """One thing the follow-up of a referral achieved, dated and justified by the recipient.
 
@@ -737,19 +752,18 @@ class Outcome(models.Model):
             raise ValidationError(errors)
 
     def _clean_date(self, errors: dict) -> None:
-        # Dates are the recipient's local ones: a day either side of UTC is still true
-        # somewhere (a recipient 10 hours ahead of the port records "the next day").
+        # Dates are the recipient's local ones, wherever it is: a date is refused only if
+        # it is wrong in every time zone (UTC-12 to UTC+14). A recipient 10 hours ahead of
+        # the port records "the next day"; "tomorrow" at 02:00 UTC is tomorrow nowhere.
         if not self.occurred_on:
             return
-        slack = dt.timedelta(days=1)
-        if self.occurred_on > timezone.now().date() + slack:
+        if self.occurred_on > latest_date_anywhere(timezone.now()):
             errors["occurred_on"] = _("An outcome cannot be dated in the future.")
             return
         seizure = self.seizure if self.seizure_id else self.referral.seizure
-        seized_on = seizure.occurred_at.astimezone(dt.UTC).date()
-        if self.occurred_on < seized_on - slack:
+        if self.occurred_on < earliest_date_anywhere(seizure.occurred_at):
             errors["occurred_on"] = _("An outcome cannot come before the seizure (%(date)s).") % {
-                "date": date_format(seized_on)
+                "date": date_format(seizure.occurred_at.astimezone(dt.UTC).date())
             }
 
     def _clean_countries(self, errors: dict, *, required: bool) -> None:
@@ -781,8 +795,19 @@ class Outcome(models.Model):
             errors["mla_result"] = _("Choose where the request stands (pending if unanswered).")
         if self.answered_on and self.occurred_on and self.answered_on < self.occurred_on:
             errors["answered_on"] = _("A request cannot be answered before it was made.")
-        elif self.answered_on and self.answered_on > timezone.now().date() + dt.timedelta(days=1):
+        elif self.answered_on and self.answered_on > latest_date_anywhere(timezone.now()):
             errors["answered_on"] = _("An answer cannot be dated in the future.")
+        # The figures count a request as answered by its answer date and take the time
+        # it took from it: the result must say the same.
+        answered = self.mla_result in (MlaResult.EXECUTED, MlaResult.PARTLY, MlaResult.REFUSED)
+        if "answered_on" in errors:
+            pass
+        elif answered and not self.answered_on:
+            errors["answered_on"] = _("Give the date the request was answered.")
+        elif self.answered_on and not answered and self.mla_result:
+            errors["answered_on"] = _(
+                "Only an executed, partly executed or refused request has an answer date."
+            )
         self.refusal_grounds = (self.refusal_grounds or "").strip()
         if self.mla_result == MlaResult.REFUSED and not self.refusal_grounds:
             errors["refusal_grounds"] = _("Give the grounds the request was refused on.")

@@ -6,6 +6,10 @@ walking the seizures in Python:
 
 - one aggregate query gives the cohort's size, the funnel (seizures at rung r or above,
   for every r), each flag's count and the number stalled, in one pass over the cohort.
+  The seizures at rung r or above are also those with a date for rung r, the ones its
+  time is measured over: the ladder row's check constraint
+  (``models.rung_dates_condition``) holds the database to it, so that is not counted
+  twice.
   The progress row is joined with a LEFT JOIN: a seizure without one stands on rung 0
   and raised no flag, and still counts in the cohort's size. The stalled are counted
   with ``ladder.stalled_condition``, so the definition is the one the rest of the
@@ -166,8 +170,9 @@ def cohort_figures(queryset: QuerySet, *, now: dt.datetime | None = None) -> dic
     cohort = _keys(queryset)
     aggregates = {"n": Count("pk"), "stalled": Count("pk", filter=ladder.stalled_condition(now))}
     for rung in RUNG_FIELDS:
+        # Also how many have a date for the rung, so how many durations its quartiles
+        # are taken over: a row is dated up to its rung and no further (a constraint).
         aggregates[f"rung_{rung}"] = Count("pk", filter=Q(ladder__rung__gte=rung))
-        aggregates[f"reached_{rung}"] = Count(f"ladder__{RUNG_FIELDS[rung]}")
     for flag in Flag:
         aggregates[f"flag_{flag.value}"] = Count(f"ladder__{flag.value}")
     postgres = connection.vendor == "postgresql"
@@ -187,7 +192,7 @@ def cohort_figures(queryset: QuerySet, *, now: dt.datetime | None = None) -> dic
                 "share": _share(counts[f"rung_{rung}"], total),
             }
         )
-        reached = counts[f"reached_{rung}"]
+        reached = counts[f"rung_{rung}"]
         quartiles: list[float | None] = [None, None, None]
         if reached and postgres:
             quartiles = list(counts[f"days_{rung}"])

@@ -26,7 +26,8 @@ The definitions (README, "The follow-up ladder"):
   The seizure's rung is the highest reached.
 - Outcomes are dated by day: a day counts from its start (00:00) in the port's time zone,
   stored in UTC. No instant counts before the seizure itself: an earlier one (an outcome
-  dated on the seizure's own day, a typo) counts from the seizure's instant.
+  dated on the seizure's own day, a typo) counts from the seizure's instant. Nor does an
+  outcome's rung count before its referral was sent: it counts from the sending.
 - Flags and their dates: forensics done (the first forensic task reported), linked (the
   first confirmed link), international (a counting referral to an external recipient or
   one in another country than the port's, from its sending; or to an NCB, from its
@@ -227,7 +228,10 @@ def _referral_events(facts: SeizureFacts, referral: ReferralFacts, outcomes):
     for outcome in outcomes:
         at = day_start(outcome.occurred_on, facts.timezone)
         if outcome.kind in OUTCOME_RUNGS:
-            events.append((OUTCOME_RUNGS[outcome.kind], at))
+            # What a referral's follow-up achieved cannot come before the referral: an
+            # outcome dated earlier would date "referred" before it was sent, and make a
+            # seizure moved on today look untouched for months.
+            events.append((OUTCOME_RUNGS[outcome.kind], max(at, referral.sent_at)))
         if outcome.kind in OUTCOME_FLAGS:
             _earliest(flags, OUTCOME_FLAGS[outcome.kind], at)
     return events, flags

@@ -18,7 +18,19 @@ from django.utils.translation import gettext_lazy as _
 from referrals.models import Referral
 from seizures.models import Seizure
 
-from .choices import Rung
+from .choices import RUNG_FIELDS, Rung
+
+
+def rung_dates_condition() -> models.Q:
+    """A row holds the date of every rung up to its own and of none above: ``ladder``
+    computes it so, and the cohort figures count the seizures that reached a rung by
+    their rung alone (``cohort.cohort_figures``), so the database holds it too."""
+    condition = models.Q()
+    for rung, column in RUNG_FIELDS.items():
+        condition &= models.Q(rung__gte=rung, **{f"{column}__isnull": False}) | models.Q(
+            rung__lt=rung, **{f"{column}__isnull": True}
+        )
+    return condition
 
 
 class Progress(models.Model):
@@ -45,6 +57,11 @@ class Progress(models.Model):
 
     class Meta:
         abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=rung_dates_condition(), name="%(class)s_dated_up_to_rung"
+            ),
+        ]
 
 
 class SeizureProgress(Progress):
@@ -54,7 +71,7 @@ class SeizureProgress(Progress):
     forensics_at = models.DateTimeField(_("forensics done"), null=True, blank=True)
     linked_at = models.DateTimeField(_("linked to other seizures"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Progress.Meta):
         verbose_name = _("seizure's follow-up")
         verbose_name_plural = _("seizures' follow-up")
         indexes = [
@@ -76,7 +93,7 @@ class ReferralProgress(Progress):
     seizure = models.ForeignKey(Seizure, on_delete=models.CASCADE, related_name="+")
     counts = models.BooleanField(_("counts for the seizure"), default=True)
 
-    class Meta:
+    class Meta(Progress.Meta):
         verbose_name = _("referral's follow-up")
         verbose_name_plural = _("referrals' follow-up")
 

@@ -5,7 +5,7 @@ import csv
 import io
 
 import pytest
-from auditlog.context import set_actor
+from auditlog.context import set_actor, set_extra_data
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from axes.signals import user_locked_out
@@ -16,7 +16,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
+from casetracker.core.audit.middleware import AuditMiddleware
 from casetracker.core.audit.services import audit_access
 from casetracker.core.choices import HandlingCode, Role
 from casetracker.core.models import Agency, User
@@ -519,3 +522,30 @@ def test_audit_access_keeps_a_row_for_typed_text_with_a_nul_character(officer, s
     audit_access(request=request, obj=seizure, event="export", extra={"filters": {"q": "a\x00b"}})
 
     assert access_rows("export").get().additional_data["filters"] == {"q": "a\ufffdb"}
+
+
+def test_a_change_made_through_the_api_with_a_token_records_who_made_it(officer, seizure):
+    # The token is read by the view, after the audit middleware has seen an anonymous
+    # request: the actor must still be the token's user.
+    client = APIClient()
+    token, _created = Token.objects.get_or_create(user=officer)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}", REMOTE_ADDR="10.9.8.7")
+
+    answer = client.patch(
+        f"/api/v1/seizures/{seizure.public_id}/", {"terminal": "Quay 9"}, format="json"
+    )
+
+    assert answer.status_code == 200, answer.content
+    row = rows_for(Seizure, UPDATE, object_pk=str(seizure.pk)).get()
+    assert row.changes["terminal"][1] == "Quay 9"
+    assert (row.actor, row.remote_addr) == (officer, "10.9.8.7")
+
+
+def test_a_change_made_with_nobody_signed_in_records_no_actor(seizure):
+    with set_extra_data(
+        context_data=AuditMiddleware(None).get_extra_data(RequestFactory().get("/"))
+    ):
+        seizure.terminal = "Quay 9"
+        seizure.save()
+
+    assert rows_for(Seizure, UPDATE, object_pk=str(seizure.pk)).get().actor is None

@@ -9,6 +9,7 @@ external counterpart in Antwerp answering through the response link.
 
 import datetime as dt
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from auditlog.models import LogEntry
@@ -143,9 +144,34 @@ def test_an_answered_request_knows_how_long_it_took(referral, investigator):
         kind="mla_sent",
         occurred_on=TODAY - dt.timedelta(days=1),
         answered_on=TODAY,
-        **VALID["mla_sent"],
+        **{**VALID["mla_sent"], "mla_result": MlaResult.EXECUTED},
     )
     assert outcome.mla_days == 1
+
+
+@pytest.mark.parametrize(
+    ("result", "answered", "words"),
+    [
+        (MlaResult.EXECUTED, False, "Give the date the request was answered"),
+        (MlaResult.PARTLY, False, "Give the date the request was answered"),
+        (MlaResult.PENDING, True, "Only an executed"),
+        (MlaResult.WITHDRAWN, True, "Only an executed"),
+    ],
+)
+def test_a_requests_result_and_answer_date_must_agree(
+    referral, investigator, result, answered, words
+):
+    # The figures count a request as answered by its date: "pending" with a date would
+    # be counted answered, "executed" without one would not.
+    errors = refused(
+        referral,
+        investigator,
+        kind="mla_sent",
+        occurred_on=TODAY - dt.timedelta(days=3),
+        answered_on=TODAY if answered else None,
+        **{**VALID["mla_sent"], "mla_result": result},
+    )
+    assert words in errors["answered_on"][0]
 
 
 @pytest.mark.parametrize(
@@ -239,19 +265,44 @@ def test_an_outcome_cannot_be_dated_in_the_future(referral, investigator):
     assert errors["occurred_on"] == ["An outcome cannot be dated in the future."]
 
 
-def test_tomorrow_is_allowed_for_a_recipient_ahead_of_utc(referral, investigator):
-    record(referral, investigator, kind="arrest", count=1, occurred_on=TODAY + dt.timedelta(days=1))
+@pytest.mark.parametrize(("utc_hour", "latest"), [(2, 0), (9, 0), (10, 1), (23, 1)])
+def test_a_date_is_in_the_future_only_once_it_is_so_in_every_time_zone(
+    referral, investigator, utc_hour, latest
+):
+    # Today + 1 is already today at UTC+14 from 10:00 UTC; before that it is tomorrow
+    # everywhere.
+    now = dt.datetime.combine(TODAY, dt.time(utc_hour, 30), tzinfo=dt.UTC)
+    last_day = TODAY + dt.timedelta(days=latest)
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        errors = refused(
+            referral,
+            investigator,
+            kind="arrest",
+            count=1,
+            occurred_on=last_day + dt.timedelta(days=1),
+        )
+        record(referral, investigator, kind="arrest", count=1, occurred_on=last_day)
+    assert "future" in errors["occurred_on"][0]
 
 
-def test_an_outcome_cannot_come_before_the_seizure_but_a_day_of_slack(referral, investigator):
-    seized_on = referral.seizure.occurred_at.astimezone(dt.UTC).date()
+@pytest.mark.parametrize(("utc_hour", "earliest"), [(0, -1), (11, -1), (12, 0), (23, 0)])
+def test_an_outcome_cannot_come_before_the_seizure_in_every_time_zone(
+    referral, investigator, utc_hour, earliest
+):
+    # The seizure's date at UTC-12 is the day before its UTC date until 12:00 UTC.
+    seizure = referral.seizure
+    seizure.occurred_at = dt.datetime.combine(
+        TODAY - dt.timedelta(days=5), dt.time(utc_hour, 15), tzinfo=dt.UTC
+    )
+    seizure.save(update_fields=["occurred_at"])
+    first_day = seizure.occurred_at.date() + dt.timedelta(days=earliest)
+
     errors = refused(
-        referral, investigator, kind="arrest", count=1, occurred_on=seized_on - dt.timedelta(days=2)
+        referral, investigator, kind="arrest", count=1, occurred_on=first_day - dt.timedelta(days=1)
     )
+
     assert "before the seizure" in errors["occurred_on"][0]
-    record(
-        referral, investigator, kind="arrest", count=1, occurred_on=seized_on - dt.timedelta(days=1)
-    )
+    record(referral, investigator, kind="arrest", count=1, occurred_on=first_day)
 
 
 # --- who may record, and when ------------------------------------------------------------

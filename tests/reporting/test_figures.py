@@ -372,7 +372,11 @@ def test_stalled_seizures_are_listed_longest_idle_first_up_to_the_limit(pool):
 def test_clocks_give_quartiles_of_the_hours_kept_on_the_ladder(pool):
     for pk, hours in zip(pool, [1.0, 2.0, 3.0, 10.0], strict=False):
         SeizureProgress.objects.create(
-            seizure_id=pk, rung=1, last_progress_at=NOW, hours_to_referral=hours
+            seizure_id=pk,
+            rung=1,
+            referred_at=NOW,
+            last_progress_at=NOW,
+            hours_to_referral=hours,
         )
 
     clocks = figures.cohort_report(Seizure.objects.filter(pk__in=pool), now=NOW)["clocks"]

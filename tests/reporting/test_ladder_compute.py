@@ -198,14 +198,30 @@ def test_the_same_outcome_day_lands_on_different_instants_at_different_ports():
 
 
 def test_nothing_counts_before_the_seizure_itself():
-    # Arrests on the seizure's own day: midnight would come before the seizure at 10:00.
-    facts = seizure([referral(sent=1)], [outcome(OutcomeKind.ARREST, dt.date(2026, 3, 2))])
+    # A controlled delivery on the seizure's own day: its midnight would come before the
+    # seizure at 10:00. So would a referral's sending typed in wrong.
+    facts = seizure(
+        [referral(sent=-3)], [outcome(OutcomeKind.CONTROLLED_DELIVERY, dt.date(2026, 3, 2))]
+    )
 
     ladder = compute(facts).ladder
 
+    assert ladder.flags[Flag.CONTROLLED_DELIVERY] == SEIZED
     assert ladder.reached[Rung.REFERRED] == SEIZED
-    assert ladder.reached[Rung.ARRESTED] == SEIZED
     assert ladder.hours_to_referral == 0
+
+
+def test_an_outcomes_rung_counts_from_its_referrals_sending_at_the_earliest():
+    # Arrests recorded as made three days after the seizure, on a referral sent after 40:
+    # "referred" stays the day it was sent, and the seizure moved then, not before.
+    facts = seizure([referral(sent=24 * 40)], [outcome(OutcomeKind.ARREST, dt.date(2026, 3, 5))])
+
+    ladder = compute(facts).ladder
+
+    assert ladder.rung == Rung.ARRESTED
+    assert {ladder.reached[r] for r in (Rung.REFERRED, Rung.ARRESTED)} == {hours(24 * 40)}
+    assert ladder.hours_to_referral == 24 * 40
+    assert ladder.last_progress_at == hours(24 * 40)
 
 
 def test_dismantling_or_confiscation_is_the_top_rung_and_confiscation_also_freezes():

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -400,7 +400,8 @@ def test_the_command_puts_back_what_a_bulk_change_left_behind(world):
     _history(world, 3)
     expected = kept()
     SeizureProgress.objects.all().delete()
-    ReferralProgress.objects.update(rung=Rung.CONVICTED)  # sends no signal
+    # Sends no signal. (A rung without its dates the database refuses: see below.)
+    ReferralProgress.objects.update(hours_to_referral=999, last_progress_at=NOW)
     out = io.StringIO()
 
     call_command("ladder_rebuild", "--batch", "2", stdout=out)
@@ -432,3 +433,14 @@ def test_the_copy_path_writes_what_the_orm_writes(world, monkeypatch):
 
     assert kept() == through_the_orm
     assert len(through_the_orm[0]) == 4 and len(through_the_orm[1]) == 4
+
+
+def test_the_database_refuses_a_rung_without_the_dates_up_to_it(world):
+    """The cohort figures count the seizures that reached a rung by their rung alone."""
+    _history(world, 1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SeizureProgress.objects.update(rung=Rung.CONVICTED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReferralProgress.objects.update(referred_at=None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SeizureProgress.objects.update(dismantled_at=NOW)
