@@ -136,23 +136,26 @@ def seizures_copy(cursor, count: int, units: list[int], years: int) -> None:
     cursor.execute(
         """
         WITH unit AS (
-            SELECT ord - 1 AS n, u.id, u.port_id
+            SELECT ord - 1 AS n, u.id, u.port_id, p.timezone
             FROM unnest(%(units)s::bigint[]) WITH ORDINALITY AS x(id, ord)
             JOIN core_unit u ON u.id = x.id
+            JOIN core_port p ON p.locode = u.port_id
         ), copy AS (
             SELECT g, t.*, unit.id AS copy_unit, unit.port_id AS copy_port,
+                   unit.timezone AS copy_zone,
                    now() - random() * %(years)s * interval '365 days' AS copy_at
             FROM generate_series(1, %(count)s) AS g
             JOIN bench_template t ON t.n = g %% %(templates)s
             JOIN unit ON unit.n = g %% %(n_units)s
         )
         INSERT INTO seizures_seizure (
-            public_id, reference, unit_id, status, occurred_at, port_id, terminal,
+            public_id, reference, unit_id, status, occurred_at, occurred_on, port_id, terminal,
             detection_method, vessel_name, imo_number, voyage, bill_of_lading, declared_goods,
             hs_code, concealment_method, concealment_details, packaging_markings,
             total_distance_km, commodities, created_by_id, created_at, updated_at,
             submitted_at, transport_mode, route_countries)
-        SELECT gen_random_uuid(), 'BENCH-' || g, copy_unit, status, copy_at, copy_port,
+        SELECT gen_random_uuid(), 'BENCH-' || g, copy_unit, status, copy_at,
+            (copy_at AT TIME ZONE copy_zone)::date, copy_port,
             terminal, detection_method, vessel_name, imo_number, voyage, bill_of_lading,
             declared_goods, hs_code, concealment_method, concealment_details,
             packaging_markings, total_distance_km, commodities, created_by_id, copy_at,

@@ -118,8 +118,23 @@ class OutcomeInline(admin.TabularInline):
     model = Outcome
     extra = 0
     can_delete = False
-    fields = ("occurred_on", "kind", "count", "countries", "value", "currency", "recorded_via")
+    fields = (
+        "occurred_on",
+        "kind",
+        "count",
+        "countries",
+        "value",
+        "currency",
+        "recorded_via",
+        "withdrawn_at",
+        "withdraw_reason",
+    )
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # Withdrawn outcomes too: the default manager leaves them out of every count, but
+        # the record of what was reported and taken back is the point of this page.
+        return Outcome.all_objects.all()
 
     def has_add_permission(self, request, obj=None):
         return False

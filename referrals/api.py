@@ -46,6 +46,8 @@ from seizures.selectors import seizure_get, seizure_list
 
 from . import explain, services
 from .choices import (
+    OUTCOME_DETAIL_FIELDS,
+    OUTCOME_FIELDS,
     CloseReason,
     ClosingOutcome,
     DeclineReason,
@@ -57,7 +59,7 @@ from .choices import (
     ReferralStatus,
 )
 from .filters import RecipientFilter, ReferralFilter, ReferralSide
-from .models import Recipient, Referral, ReferralEvent, RoutingRule
+from .models import Outcome, Recipient, Referral, ReferralEvent, RoutingRule
 from .selectors import referral_get, referral_list, with_next_due
 
 _TEXT_MAX = Referral._meta.get_field("message").max_length
@@ -419,14 +421,72 @@ class OutcomeSerializer(serializers.Serializer):
         help_text=_("Username of who recorded it; empty when recorded through the link."),
     )
     recorded_at = serializers.DateTimeField(read_only=True)
+    withdrawn_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "When it was withdrawn as recorded by mistake; a withdrawn outcome counts for nothing."
+        ),
+    )
+    withdraw_reason = serializers.CharField(read_only=True, help_text=_("Why it was withdrawn."))
 
     def validate_counterpart_country(self, value: str) -> str:
         return value.upper()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A figure sent with a kind that has no use for it is a client's mistake (a sentence
+        # on charges, a value on an arrest): said, rather than dropped unseen. Empty values
+        # (null, "", []) are what a client sends for fields it leaves out, and pass.
+        kind = attrs.get("kind")
+        used = OUTCOME_FIELDS.get(kind, ())
+        refusal = _("Does not apply to this kind of outcome (%(kind)s).") % {
+            "kind": OutcomeKind(kind).label if kind in OutcomeKind.values else kind
+        }
+        stray = {
+            name: [refusal]
+            for name, value in attrs.items()
+            if name in OUTCOME_DETAIL_FIELDS and name not in used and value not in (None, "", [])
+        }
+        if stray:
+            raise serializers.ValidationError(stray)
+        return attrs
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["counterpart_country"] = instance.counterpart_country.code or ""
         return data
+
+
+class OutcomeAnswerSerializer(serializers.Serializer):
+    """The answer to a pending request for mutual legal assistance."""
+
+    mla_result = serializers.ChoiceField(
+        choices=[
+            (value, name) for value, name in MlaResult.choices if value in services.MLA_ANSWERS
+        ],
+        help_text=_("Where the request stands now."),
+    )
+    answered_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "The day it was answered: required when executed, partly executed or refused; "
+            "none when withdrawn."
+        ),
+    )
+    refusal_grounds = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required when the result is 'refused'."),
+    )
+
+
+class OutcomeWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text=_("Why the outcome is withdrawn (what was wrong).")
+    )
 
 
 def _refusal(exc: DjangoValidationError) -> ValidationError:
@@ -622,17 +682,19 @@ class ReferralViewSet(
         summary=_("Record an outcome of the follow-up"),
         description=_(
             "The recipient records what the follow-up achieved once the referral is accepted, "
-            "and after closing it. Each kind requires its own fields (see each field); fields "
-            "a kind does not use are ignored. 'investigation_closed' also closes a referral "
-            "that is accepted or under investigation."
+            "and after closing it. Each kind requires its own fields (see each field); a field "
+            "the kind does not use, sent with a value, is refused (400). "
+            "'investigation_closed' also closes a referral that is accepted or under "
+            "investigation. GET lists withdrawn outcomes too, with withdrawn_at set."
         ),
         request=OutcomeSerializer,
         responses={
             201: OutcomeSerializer,
             400: OpenApiResponse(
                 description=_(
-                    "Refused: not yet accepted, or a field the kind needs is missing or wrong; "
-                    "errors are keyed like the body. Nothing was saved."
+                    "Refused: not yet accepted, a field the kind needs is missing or wrong, or "
+                    "one it does not use was given; errors are keyed like the body. Nothing "
+                    "was saved."
                 )
             ),
             403: OpenApiResponse(description=_RECIPIENT_ONLY),
@@ -643,7 +705,8 @@ class ReferralViewSet(
     def outcomes(self, request, *args, **kwargs):
         referral = self.get_object()
         if request.method == "GET":
-            rows = referral.outcomes.select_related("recorded_by")
+            # Withdrawn ones too, marked: the recipient's system keeps what it sent.
+            rows = Outcome.all_objects.filter(referral=referral).select_related("recorded_by")
             return Response(OutcomeSerializer(rows, many=True).data)
         fields = _valid(OutcomeSerializer(data=request.data))
         try:
@@ -655,6 +718,89 @@ class ReferralViewSet(
         except DjangoValidationError as exc:
             raise _refusal(exc) from None
         return Response(OutcomeSerializer(outcome).data, status=status.HTTP_201_CREATED)
+
+    def _change_outcome(self, change, body: type[serializers.Serializer]) -> Response:
+        """Run ``change`` (a service on one outcome of the referral, actor bound)."""
+        referral = self.get_object()
+        outcome = Outcome.all_objects.filter(
+            referral=referral, public_id=self.kwargs["outcome_id"]
+        ).first()
+        if outcome is None:
+            raise Http404
+        fields = _valid(body(data=self.request.data))
+        try:
+            outcome = change(outcome=outcome, **fields)
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc) or None) from None
+        except DjangoValidationError as exc:
+            raise _refusal(exc) from None
+        return Response(OutcomeSerializer(outcome).data)
+
+    @extend_schema(
+        summary=_("Record the answer to a pending request for mutual legal assistance"),
+        description=_(
+            "On the request recorded as pending (kind mla_sent or mla_received): the result, "
+            "the day it was answered and, for a refusal, the grounds. The request stays one "
+            "outcome, counted once. A request already answered is corrected by withdrawing "
+            "it and recording it again."
+        ),
+        request=OutcomeAnswerSerializer,
+        responses={
+            200: OutcomeSerializer,
+            400: OpenApiResponse(
+                description=_(
+                    "Refused: not a pending request, withdrawn, or the answer is incomplete; "
+                    "errors are keyed like the body. Nothing was saved."
+                )
+            ),
+            403: OpenApiResponse(description=_RECIPIENT_ONLY),
+            404: _NOT_FOUND,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=rf"outcomes/(?P<outcome_id>{SeizureViewSet.lookup_value_regex})/answer",
+        url_name="outcome-answer",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def outcome_answer(self, request, *args, **kwargs):
+        return self._change_outcome(
+            partial(services.outcome_answer, actor=request.user, via="api"),
+            OutcomeAnswerSerializer,
+        )
+
+    @extend_schema(
+        summary=_("Withdraw an outcome recorded by mistake"),
+        description=_(
+            "The outcome stays on the referral, marked withdrawn with the reason, and counts "
+            "for nothing from then on (the follow-up ladder and the evaluators' figures "
+            "leave it out). Record the right one anew."
+        ),
+        request=OutcomeWithdrawSerializer,
+        responses={
+            200: OutcomeSerializer,
+            400: OpenApiResponse(
+                description=_("Refused: already withdrawn, or no reason given. Nothing changed.")
+            ),
+            403: OpenApiResponse(description=_RECIPIENT_ONLY),
+            404: _NOT_FOUND,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=rf"outcomes/(?P<outcome_id>{SeizureViewSet.lookup_value_regex})/withdraw",
+        url_name="outcome-withdraw",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def outcome_withdraw(self, request, *args, **kwargs):
+        return self._change_outcome(
+            partial(services.outcome_withdraw, actor=request.user, via="api"),
+            OutcomeWithdrawSerializer,
+        )
 
     @_move_schema(
         _("Withdraw; the recipient loses access to the seizure"), WithdrawSerializer, _SENDER_ONLY

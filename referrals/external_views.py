@@ -10,6 +10,8 @@ sent on, no caching, no links into the app. Every use is audited against the ref
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
@@ -30,11 +32,11 @@ from casetracker.core.audit.services import audit_access
 from . import dossier as dossiers
 from . import services
 from .choices import ClosingOutcome, DeclineReason, ReferralStatus
-from .forms import OutcomeForm
+from .forms import OutcomeAnswerForm, OutcomeForm, OutcomeWithdrawForm
 from .links import LinkInvalid, referral_from_token
-from .models import Referral
+from .models import Outcome, Referral
 from .services import ExternalActor
-from .views import put_errors
+from .views import outcome_rows, put_errors
 
 # The link holder sees the referral's data while it is open or closed, as a recipient unit
 # does; declining takes that away (withdrawing voids the link itself).
@@ -250,6 +252,7 @@ def _page(
     status=200,
     outcome_form=None,
     outcome_errors=None,
+    outcome_change_forms=None,
 ) -> HttpResponse:
     moves = open_moves(referral)
     shows_data = referral.status in SHOWS_DATA
@@ -262,11 +265,27 @@ def _page(
     outcome_ok = services.may_record_outcome(ExternalActor(referral.pk), referral)
     if done == "outcome" and outcome_ok:
         confirmation = _("Your outcome is recorded. Thank you.")
+    elif done in OUTCOME_CHANGE_DONE and outcome_ok:
+        confirmation = OUTCOME_CHANGE_DONE[done]
+    outcomes = []
+    if shows_data:
+        outcomes = outcome_rows(
+            referral,
+            changeable=outcome_ok,
+            action=lambda outcome, change: _with_lang(
+                reverse(
+                    f"referrals:respond-outcome-{change}",
+                    kwargs={"token": token, "outcome_id": outcome.public_id},
+                ),
+                chosen,
+            ),
+            forms_=outcome_change_forms,
+        )
     context = {
         "referral": referral,
         "token": token,
         "moves": moves,
-        "outcomes": list(referral.outcomes.all()) if shows_data else [],
+        "outcomes": outcomes,
         "outcome_form": (outcome_form or OutcomeForm()) if outcome_ok else None,
         "outcome_errors": outcome_errors or [],
         "outcome_action": _with_lang(
@@ -407,6 +426,81 @@ def _outcome_add(request, referral, token, chosen):
         error=[_("Please correct the form below.")],
         outcome_form=form,
         outcome_errors=errors,
+        status=400,
+    )
+
+
+# After answering a request or withdrawing an outcome through the link (``?done=``).
+OUTCOME_CHANGE_DONE = {
+    "outcome-answer": gettext_lazy("The answer to the request is recorded. Thank you."),
+    "outcome-withdraw": gettext_lazy("The outcome is withdrawn: it no longer counts."),
+}
+
+
+@require_POST
+def outcome_answer(request, token, outcome_id):
+    """The link holder records the answer to a pending request for legal assistance."""
+    return _outcome_change_entry(request, token, outcome_id, "answer")
+
+
+@require_POST
+def outcome_withdraw(request, token, outcome_id):
+    """The link holder withdraws an outcome recorded by mistake."""
+    return _outcome_change_entry(request, token, outcome_id, "withdraw")
+
+
+def _outcome_change_entry(request, token, outcome_id, change: str):
+    if refused := _too_many(request):
+        return refused
+    try:
+        referral = referral_from_token(token)
+    except LinkInvalid as exc:
+        return _invalid(request, exc.message)
+    view = _in_language(partial(_outcome_change, outcome_id=outcome_id, change=change))
+    return view(request, referral, token)
+
+
+def _outcome_change(request, referral, token, chosen, *, outcome_id, change: str):
+    event = f"response_link_outcome_{change}"
+    # The link reaches this referral's outcomes only.
+    outcome = Outcome.all_objects.filter(referral=referral, public_id=outcome_id).first()
+    if outcome is None:
+        _audit(request, referral, event, result="refused")
+        return _page(
+            request, referral, token, chosen, error=[_("No such outcome here.")], status=404
+        )
+    form_class = OutcomeAnswerForm if change == "answer" else OutcomeWithdrawForm
+    form = form_class(request.POST, auto_id=f"outcome-{outcome.public_id}-{change}-%s")
+    errors: list[str] = []
+    if form.is_valid():
+        actor = ExternalActor(referral.pk)
+        try:
+            if change == "answer":
+                services.outcome_answer(
+                    outcome=outcome, actor=actor, via="link", **form.cleaned_data
+                )
+            else:
+                services.outcome_withdraw(
+                    outcome=outcome, actor=actor, via="link", reason=form.cleaned_data["reason"]
+                )
+        except (ValidationError, PermissionDenied) as exc:
+            errors = put_errors(form, exc) if isinstance(exc, ValidationError) else _messages(exc)
+        else:
+            _audit(request, referral, event, result="done", kind=outcome.kind)
+            url = reverse("referrals:respond", kwargs={"token": token})
+            return HttpResponseRedirect(
+                _with_lang(url, chosen, done=f"outcome-{change}"), status=303
+            )
+    _audit(request, referral, event, result="refused")
+    referral.refresh_from_db()
+    return _page(
+        request,
+        referral,
+        token,
+        chosen,
+        error=[_("Please correct the form below.")],
+        outcome_errors=errors,
+        outcome_change_forms={outcome.public_id: {change: form}},
         status=400,
     )
 

@@ -12,8 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from casetracker.core.choices import HandlingCode
 
-from .choices import OUTCOME_DETAIL_FIELDS, OUTCOME_FIELDS, ClosingOutcome, DeclineReason
+from .choices import (
+    OUTCOME_DETAIL_FIELDS,
+    OUTCOME_FIELDS,
+    ClosingOutcome,
+    DeclineReason,
+    MlaResult,
+)
 from .models import Outcome, Recipient, Referral
+from .services import MLA_ANSWERS
 
 _TEXT = {"rows": 3, "maxlength": 4000}
 
@@ -145,3 +152,36 @@ class OutcomeForm(forms.Form):
     def fields_by_kind(self) -> str:
         """The fields each kind uses, as JSON for the page's script."""
         return json.dumps({kind: list(names) for kind, names in OUTCOME_FIELDS.items()})
+
+
+class OutcomeAnswerForm(forms.Form):
+    """The answer to a pending request for legal assistance, next to it on the page."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "answer-%s")
+        super().__init__(*args, **kwargs)
+        model = Outcome._meta
+        self.fields["mla_result"] = forms.ChoiceField(
+            label=model.get_field("mla_result").verbose_name,
+            choices=[("", "—")]
+            + [(value, name) for value, name in MlaResult.choices if value in MLA_ANSWERS],
+        )
+        self.fields["answered_on"] = model.get_field("answered_on").formfield(
+            widget=forms.DateInput(attrs={"type": "date"}), required=False
+        )
+        self.fields["refusal_grounds"] = model.get_field("refusal_grounds").formfield(
+            widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}), required=False
+        )
+
+
+class OutcomeWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("why withdraw it"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+        help_text=_("What was wrong. The outcome stays on the referral, marked withdrawn."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "withdraw-outcome-%s")
+        super().__init__(*args, **kwargs)

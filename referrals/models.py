@@ -15,6 +15,7 @@ from django_countries.fields import CountryField
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from casetracker.core.choices import HandlingCode, Role, UnitKind
+from casetracker.core.currencies import is_currency
 from casetracker.core.models import Unit
 from seizures.choices import (
     SUBSTANCE_CATEGORY,
@@ -626,12 +627,26 @@ def latest_date_anywhere(instant: dt.datetime) -> dt.date:
     return (instant.astimezone(dt.UTC) + EASTERNMOST_OFFSET).date()
 
 
+class CountedOutcomes(models.Manager):
+    """The outcomes that count: every one but those withdrawn as mistaken."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
 class Outcome(models.Model):
     """One thing the follow-up of a referral achieved, dated and justified by the recipient.
 
     A wide row: each kind uses the fields it needs (``clean`` says which). Nothing here names
     a person: counts, places, countries, dates, legal bases and amounts. The justification
     and sentence are free text and so, like every free text, never reach evaluators.
+
+    A mistaken outcome is withdrawn, never deleted (``services.outcome_withdraw``): it stays
+    on the referral's page and in the audit trail, marked, and counts for nothing.
+    ``Outcome.objects`` (the default manager, so also ``referral.outcomes`` and
+    ``seizure.outcomes``) leaves withdrawn rows out, so the ladder and the evaluators'
+    figures, which read outcomes through it, need not know withdrawals exist;
+    ``Outcome.all_objects`` has them too, for the pages that show them.
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -689,8 +704,25 @@ class Outcome(models.Model):
     # "app", "api" or "link" (the external response link: no account behind it).
     recorded_via = models.CharField(max_length=8, editable=False)
     recorded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    withdrawn_via = models.CharField(max_length=8, blank=True, editable=False)
+    withdraw_reason = models.TextField(_("why withdrawn"), max_length=2000, blank=True)
+
+    all_objects = models.Manager()
+    objects = CountedOutcomes()
 
     class Meta:
+        # Withdrawn outcomes stay out of every reverse relation and every count unless
+        # asked for (``all_objects``).
+        default_manager_name = "objects"
         ordering = ["occurred_on", "id"]
         verbose_name = _("outcome")
         verbose_name_plural = _("outcomes")
@@ -746,6 +778,10 @@ class Outcome(models.Model):
             self.currency = (self.currency or "").strip().upper()
             if not re.fullmatch(r"[A-Z]{3}", self.currency):
                 errors["currency"] = _("Use the three-letter ISO 4217 code, e.g. USD or EUR.")
+            elif not is_currency(self.currency):
+                errors["currency"] = _(
+                    "%(code)s is not a currency in use (ISO 4217): use e.g. USD or EUR."
+                ) % {"code": self.currency}
         if kind == OutcomeKind.INVESTIGATION_CLOSED and not self.close_reason:
             errors["close_reason"] = _("Say why the investigation was closed.")
         if errors:

@@ -7,7 +7,9 @@ Who may move which step:
 - send by hand and withdraw: an officer or supervisor of the unit that logged the seizure.
 
 Outcomes (what the follow-up achieved) are recorded by the recipient too, once it accepted
-the referral and after it closed it (``outcome_record``).
+the referral and after it closed it (``outcome_record``); the same people then record the
+answer to a pending request for legal assistance (``outcome_answer``) and withdraw an
+outcome recorded by mistake (``outcome_withdraw``).
 
 Every move is a django-fsm transition (out-of-order moves are refused by the machine
 itself) and leaves a ``ReferralEvent`` with who and when. Declining and withdrawing take
@@ -40,6 +42,7 @@ from .choices import (
     CloseReason,
     ClosingOutcome,
     DeclineReason,
+    MlaResult,
     Origin,
     OutcomeKind,
     ReferralStatus,
@@ -447,6 +450,94 @@ def outcome_record(*, referral: Referral, actor, via: str, **fields) -> Outcome:
             outcome=_CLOSING[outcome.close_reason],
             text=outcome.justification,
         )
+    return outcome
+
+
+# What answering a request may set: where it stands now, when and, if refused, why.
+MLA_KINDS = {OutcomeKind.MLA_SENT, OutcomeKind.MLA_RECEIVED}
+MLA_ANSWERS = {MlaResult.EXECUTED, MlaResult.PARTLY, MlaResult.REFUSED, MlaResult.WITHDRAWN}
+
+
+def _outcome_for_change(outcome: Outcome, *, actor) -> tuple[Outcome, Referral]:
+    """The outcome read again under its referral's lock, for its recipient to change.
+
+    The same people and the same states as recording one (``may_record_outcome``): the
+    recipient, once it took the referral on, and after closing it."""
+    referral = _locked(outcome.referral)
+    outcome = Outcome.all_objects.select_for_update().get(pk=outcome.pk)
+    if not may_respond(actor, referral):
+        raise PermissionDenied(_("Only the recipient records what the follow-up achieved."))
+    if referral.status not in OUTCOME_STATES:
+        raise ValidationError(
+            _("Outcomes are recorded once the referral is accepted; this one is %(status)s.")
+            % {"status": referral.get_status_display().lower()}
+        )
+    if outcome.withdrawn_at is not None:
+        raise ValidationError(_("This outcome was withdrawn; it can no longer be changed."))
+    return outcome, referral
+
+
+@transaction.atomic
+def outcome_answer(
+    *,
+    outcome: Outcome,
+    actor,
+    via: str,
+    mla_result: str,
+    answered_on=None,
+    refusal_grounds: str = "",
+) -> Outcome:
+    """Record the answer to a pending request for mutual legal assistance on the request
+    itself: its result, the day it was answered and, for a refusal, the grounds.
+
+    The request stays one row (the figures count it once, answered, with the days it
+    took); ``Outcome.clean`` checks the answer as it checks a request recorded answered.
+    The change is in the audit trail with who made it. A request already answered is not
+    answered again: withdraw it and record it anew to correct it."""
+    if via not in OUTCOME_VIA:
+        raise ValueError(f"unknown channel {via!r}")
+    outcome, _referral = _outcome_for_change(outcome, actor=actor)
+    if outcome.kind not in MLA_KINDS:
+        raise ValidationError(_("Only a request for mutual legal assistance has an answer."))
+    if outcome.mla_result != MlaResult.PENDING:
+        raise ValidationError(
+            _("This request is already %(result)s. To correct it, withdraw it and record it again.")
+            % {"result": outcome.get_mla_result_display().lower()}
+        )
+    if mla_result not in MLA_ANSWERS:
+        raise ValidationError(
+            {"mla_result": _("Choose the answer: executed, partly executed, refused or withdrawn.")}
+        )
+    outcome.mla_result = mla_result
+    outcome.answered_on = answered_on
+    outcome.refusal_grounds = refusal_grounds or ""
+    outcome.full_clean()
+    outcome.save(update_fields=["mla_result", "answered_on", "refusal_grounds"])
+    return outcome
+
+
+@transaction.atomic
+def outcome_withdraw(*, outcome: Outcome, actor, via: str, reason: str) -> Outcome:
+    """Withdraw an outcome recorded by mistake (a wrong kind, figure or date), saying why.
+
+    It is kept, marked withdrawn with who, how and when, and counts for nothing from then
+    on: the ladder of its seizure is recomputed without it (in this transaction) and the
+    evaluators' figures leave it out. What it did to the referral stays: "investigation
+    closed" withdrawn does not reopen a closed referral. The right outcome, if any, is
+    recorded anew."""
+    if via not in OUTCOME_VIA:
+        raise ValueError(f"unknown channel {via!r}")
+    outcome, _referral = _outcome_for_change(outcome, actor=actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the outcome is withdrawn.")})
+    external = isinstance(actor, ExternalActor)
+    outcome.withdrawn_at = timezone.now()
+    outcome.withdrawn_by = None if external else actor
+    outcome.withdrawn_via = via
+    outcome.withdraw_reason = reason
+    outcome.full_clean()
+    outcome.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_via", "withdraw_reason"])
     return outcome
 
 

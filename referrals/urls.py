@@ -21,10 +21,31 @@ urlpatterns = [
     path("referrals/<uuid:public_id>/new-link/", views.new_link, name="new-link"),
     # Outcomes of the follow-up, recorded by the recipient (the response link has its own).
     path("referrals/<uuid:public_id>/outcomes/", views.outcome_add, name="outcome-add"),
+    # Answering a pending legal-assistance request, withdrawing an outcome recorded by mistake.
+    path(
+        "referrals/<uuid:public_id>/outcomes/<uuid:outcome_id>/answer/",
+        views.outcome_answer,
+        name="outcome-answer",
+    ),
+    path(
+        "referrals/<uuid:public_id>/outcomes/<uuid:outcome_id>/withdraw/",
+        views.outcome_withdraw,
+        name="outcome-withdraw",
+    ),
     # Referring a seizure by hand, from the seizure's page.
     path("seizures/<uuid:public_id>/refer/", views.referral_add, name="add"),
     # The external recipient's signed link: no account, this one referral only.
     path("r/<str:token>/", external_views.respond, name="respond"),
     path("r/<str:token>/dossier.pdf", external_views.dossier, name="respond-dossier"),
     path("r/<str:token>/outcomes/", external_views.outcome_add, name="respond-outcome"),
+    path(
+        "r/<str:token>/outcomes/<uuid:outcome_id>/answer/",
+        external_views.outcome_answer,
+        name="respond-outcome-answer",
+    ),
+    path(
+        "r/<str:token>/outcomes/<uuid:outcome_id>/withdraw/",
+        external_views.outcome_withdraw,
+        name="respond-outcome-withdraw",
+    ),
 ]

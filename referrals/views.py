@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,16 +36,18 @@ from seizures.selectors import seizure_get, seizure_list
 from seizures.views import commodity_labels
 
 from . import explain, selectors, services
-from .choices import ReferralStatus
+from .choices import MlaResult, ReferralStatus
 from .forms import (
     CloseForm,
     DeclineForm,
     InvestigateForm,
+    OutcomeAnswerForm,
     OutcomeForm,
+    OutcomeWithdrawForm,
     ReferralAddForm,
     WithdrawForm,
 )
-from .models import Recipient, Referral
+from .models import Outcome, Recipient, Referral
 from .templatetags.referrals import Clock
 
 PAGE_SIZE = 50
@@ -300,10 +303,48 @@ def detail_context(request, referral: Referral, **extra) -> dict:
     }
     for step, (key, _form_class) in MOVE_FORMS.items():
         context[key] = _move_form(step) if step in moves else None
-    context["outcomes"] = list(referral.outcomes.select_related("recorded_by"))
-    context["outcome_form"] = OutcomeForm() if services.may_record_outcome(user, referral) else None
+    may_record = services.may_record_outcome(user, referral)
+    context["outcomes"] = outcome_rows(
+        referral,
+        changeable=may_record,
+        action=lambda outcome, change: reverse(
+            f"referrals:outcome-{change}",
+            kwargs={"public_id": referral.public_id, "outcome_id": outcome.public_id},
+        ),
+        forms_=extra.pop("outcome_change_forms", None),
+    )
+    context["outcome_form"] = OutcomeForm() if may_record else None
     context.update(extra)
     return context
+
+
+def outcome_rows(referral: Referral, *, changeable: bool, action, forms_=None) -> list[Outcome]:
+    """The referral's outcomes, withdrawn ones too (marked), for the list both sides read.
+
+    For the recipient (``changeable``), each still counting carries the forms that change
+    it, posted to ``action(outcome, "answer" | "withdraw")``: the answer next to a request
+    still pending, and withdrawing. ``forms_`` ({public_id: {change: form}}) are forms
+    refused a moment ago, shown again with what was typed."""
+    rows = list(
+        Outcome.all_objects.filter(referral=referral).select_related("recorded_by", "withdrawn_by")
+    )
+    forms_ = forms_ or {}
+    for outcome in rows:
+        outcome.answer_form = outcome.withdraw_form = None
+        if not changeable or outcome.withdrawn_at is not None:
+            continue
+        again = forms_.get(outcome.public_id, {})
+        prefix = f"outcome-{outcome.public_id}"
+        if outcome.kind in services.MLA_KINDS and outcome.mla_result == MlaResult.PENDING:
+            outcome.answer_form = again.get("answer") or OutcomeAnswerForm(
+                auto_id=f"{prefix}-answer-%s"
+            )
+            outcome.answer_action = action(outcome, "answer")
+        outcome.withdraw_form = again.get("withdraw") or OutcomeWithdrawForm(
+            auto_id=f"{prefix}-withdraw-%s"
+        )
+        outcome.withdraw_action = action(outcome, "withdraw")
+    return rows
 
 
 @require_GET
@@ -487,6 +528,78 @@ def outcome_add(request, public_id):
     return render(
         request, "referrals/detail.html", detail_context(request, referral, **extra), status=400
     )
+
+
+@dataclass(frozen=True)
+class OutcomeChange:
+    form: type[forms.Form]
+    run: Callable[..., Outcome]  # (user, outcome, cleaned form data) -> outcome
+    done: str  # the success message, with %(kind)s and %(date)s
+
+
+OUTCOME_CHANGES: dict[str, OutcomeChange] = {
+    "answer": OutcomeChange(
+        OutcomeAnswerForm,
+        lambda user, outcome, data: services.outcome_answer(
+            outcome=outcome, actor=user, via="app", **data
+        ),
+        gettext_lazy("Answer recorded on the request of %(date)s."),
+    ),
+    "withdraw": OutcomeChange(
+        OutcomeWithdrawForm,
+        lambda user, outcome, data: services.outcome_withdraw(
+            outcome=outcome, actor=user, via="app", reason=data["reason"]
+        ),
+        gettext_lazy("Outcome withdrawn: %(kind)s on %(date)s. It no longer counts."),
+    ),
+}
+
+
+def _outcome_change(request, public_id, outcome_id, change: str):
+    """Answer a pending request or withdraw an outcome; a refusal re-renders the page with
+    the form next to the outcome (400)."""
+    referral = selectors.referral_get(user=request.user, public_id=public_id)
+    if not services.may_respond(request.user, referral):
+        raise PermissionDenied  # the seizing unit reads outcomes, changes none
+    outcome = Outcome.all_objects.filter(referral=referral, public_id=outcome_id).first()
+    if outcome is None:
+        raise Http404
+    step = OUTCOME_CHANGES[change]
+    form = step.form(request.POST, auto_id=f"outcome-{outcome.public_id}-{change}-%s")
+    errors: list[str] = []
+    if form.is_valid():
+        try:
+            done = step.run(request.user, outcome, form.cleaned_data)
+        except ValidationError as exc:
+            errors = put_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                step.done
+                % {"kind": done.get_kind_display(), "date": date_format(done.occurred_on)},
+            )
+            url = reverse("referrals:detail", kwargs={"public_id": referral.public_id})
+            return redirect(url + "#outcomes")
+    referral.refresh_from_db()
+    extra = {
+        "outcome_errors": errors or [_("Please correct the form below.")],
+        "outcome_change_forms": {outcome.public_id: {change: form}},
+    }
+    return render(
+        request, "referrals/detail.html", detail_context(request, referral, **extra), status=400
+    )
+
+
+@login_required
+@require_POST
+def outcome_answer(request, public_id, outcome_id):
+    return _outcome_change(request, public_id, outcome_id, "answer")
+
+
+@login_required
+@require_POST
+def outcome_withdraw(request, public_id, outcome_id):
+    return _outcome_change(request, public_id, outcome_id, "withdraw")
 
 
 # --- referring by hand -------------------------------------------------------------------

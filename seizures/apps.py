@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SeizuresConfig(AppConfig):
     name = "seizures"
     verbose_name = _("Seizures")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401

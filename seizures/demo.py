@@ -35,6 +35,7 @@ from geopy.distance import geodesic
 
 from casetracker.core.choices import Role
 from casetracker.core.models import Agency, Port, Unit, User
+from casetracker.core.timezones import local_date
 
 from . import demo_data as data
 from . import services
@@ -522,6 +523,10 @@ def _write_bulk(generator, headers, routes, users, progress) -> None:
                     created_by=users[spec.creator],
                     total_distance_km=route.total_km,
                     commodities=_commodities(spec.items),
+                    # bulk_create does not call save(), which keeps this date otherwise.
+                    occurred_on=local_date(
+                        spec.fields["occurred_at"], spec.fields["port"].timezone
+                    ),
                     **spec.fields,
                 )
             )

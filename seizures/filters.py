@@ -11,7 +11,6 @@ from django import forms
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import CommodityCategory, SeizureStatus, Substance
@@ -41,24 +40,37 @@ def filter_commodity(queryset, code: str):
     )
 
 
-def _start_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+# The offsets from UTC of the first and last places on earth to start a day.
+EASTERNMOST, WESTERNMOST = dt.timedelta(hours=14), dt.timedelta(hours=12)
+
+
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
 class SeizureFilterMethods:
     """Period, commodity and port filtering shared by the unit's list and the evaluators'.
 
-    Whole days are compared with the day's start so the query stays on the occurred_at
-    index.
+    A period is in the ports' own calendars, as the lists show the dates: the seizure's
+    date at its port (``occurred_on``) decides. Beside it the instant is held to the widest
+    span those days cover anywhere on earth, which changes no result but keeps the query on
+    the occurred_at indexes.
     """
 
     def filter_date_from(self, queryset, name, value):
-        return queryset.filter(occurred_at__gte=_start_of_day(value))
+        if value <= dt.date.min + dt.timedelta(days=1):
+            return queryset.filter(occurred_on__gte=value)
+        return queryset.filter(
+            occurred_at__gte=_utc_midnight(value) - EASTERNMOST, occurred_on__gte=value
+        )
 
     def filter_date_to(self, queryset, name, value):
-        if value >= dt.date.max:  # the day after it cannot be written down: no upper bound
-            return queryset
-        return queryset.filter(occurred_at__lt=_start_of_day(value + dt.timedelta(days=1)))
+        if value >= dt.date.max - dt.timedelta(days=1):  # no instant after it to write down
+            return queryset.filter(occurred_on__lte=value)
+        return queryset.filter(
+            occurred_at__lt=_utc_midnight(value + dt.timedelta(days=1)) + WESTERNMOST,
+            occurred_on__lte=value,
+        )
 
     def filter_commodity(self, queryset, name, value: str):  # the hint types the API schema
         return filter_commodity(queryset, value)

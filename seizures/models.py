@@ -13,6 +13,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from casetracker.core.choices import HandlingCode
 from casetracker.core.models import Agency, Port, Unit
+from casetracker.core.timezones import local_date
 
 from .choices import (
     SUBSTANCE_CATEGORY,
@@ -73,6 +74,10 @@ class Seizure(models.Model):
     )
 
     occurred_at = models.DateTimeField(_("date and time of seizure"))
+    # The seizure's date in its port's calendar, kept beside the instant (``save``): a
+    # period is chosen in the ports' own calendars (23:30 on 31 January in Guayaquil is
+    # 1 February in UTC but belongs to January), and a date column is what filters compare.
+    occurred_on = models.DateField(_("date at the port"), editable=False)
     port = models.ForeignKey(
         Port, verbose_name=_("port"), on_delete=models.PROTECT, related_name="seizures"
     )
@@ -154,6 +159,13 @@ class Seizure(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def save(self, *args, **kwargs):
+        self.occurred_on = local_date(self.occurred_at, self.port.timezone)
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"occurred_at", "port", "port_id"} & set(fields):
+            kwargs["update_fields"] = {*fields, "occurred_on"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         errors = {}

@@ -5,12 +5,16 @@ either all of it is valid and stored, or nothing is and every error is reported 
 field it belongs to.
 """
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from geopy.distance import geodesic
 
@@ -224,10 +228,13 @@ def seizure_update(
     """
     _require(user, Action.SEIZURE_EDIT, _("Your role does not allow correcting seizures."))
     seizure = Seizure.objects.select_for_update().get(pk=seizure.pk)
+    occurred_at = seizure.occurred_at
     for name, value in fields.items():
         if name not in SEIZURE_FIELDS:
             raise ValueError(f"{name} is not an editable seizure field")
         setattr(seizure, name, value)
+    if seizure.occurred_at != occurred_at and (late := _after_its_follow_up(seizure)):
+        raise SeizureInvalid({"occurred_at": [late]})
     if parts is None:
         parts = SeizureParts(
             containers=_as_dicts(seizure.containers.all(), ("number", "seal_numbers", "size_type")),
@@ -265,6 +272,35 @@ def seizure_update(
     seizure.save()
     _save_parts(seizure, built)
     return seizure
+
+
+# Where a day starts last on earth (UTC-12): the same bound as the outcomes' own check
+# (referrals.models.earliest_date_anywhere), written here since seizures import no app.
+WESTERNMOST_OFFSET = dt.timedelta(hours=-12)
+
+
+def _after_its_follow_up(seizure: Seizure) -> str:
+    """Why the seizure cannot have occurred when it now says, or "": not after one of its
+    referrals was sent, nor after one of its outcomes' dates in every time zone (an
+    outcome is dated in the recipient's calendar, which may be a day behind the port's).
+
+    Read through the relations the referrals app adds to a seizure; withdrawn outcomes
+    are not among them (they count for nothing)."""
+    if seizure.occurred_at is None:
+        return ""
+    first_sent = seizure.referrals.aggregate(first=Min("sent_at"))["first"]
+    if first_sent is not None and seizure.occurred_at > first_sent:
+        return _("The seizure cannot be dated after it was first referred (%(date)s).") % {
+            "date": date_format(timezone.localtime(first_sent), "DATETIME_FORMAT")
+        }
+    first_outcome = seizure.outcomes.aggregate(first=Min("occurred_on"))["first"]
+    earliest_day = (seizure.occurred_at.astimezone(dt.UTC) + WESTERNMOST_OFFSET).date()
+    if first_outcome is not None and first_outcome < earliest_day:
+        return _(
+            "The seizure cannot be dated after what its follow-up achieved: an outcome is "
+            "dated %(date)s."
+        ) % {"date": date_format(first_outcome)}
+    return ""
 
 
 def _as_dicts(queryset, names: Sequence[str]) -> list[dict[str, Any]]:

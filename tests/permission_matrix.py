@@ -401,6 +401,30 @@ CASES: list[Case] = [
             }
         },
     ),
+    # Answering a pending request and withdrawing an outcome: the referral is looked up
+    # first (404 to whoever may not see it), then the outcome on it; the matrix names one
+    # that is not there (404 to everyone who sees the referral). Who may change an existing
+    # one: tests/referrals/test_outcome_corrections.py.
+    Case(
+        "api-referral-outcome-answer",
+        target="referral",
+        kwargs={"outcome_id": "00000000-0000-4000-8000-000000000000"},
+        methods={
+            "GET": everyone(405, anonymous=403),
+            "POST": everyone(404, anonymous=403),
+        },
+        bodies={"POST": {"mla_result": "executed", "answered_on": "2025-01-02"}},
+    ),
+    Case(
+        "api-referral-outcome-withdraw",
+        target="referral",
+        kwargs={"outcome_id": "00000000-0000-4000-8000-000000000000"},
+        methods={
+            "GET": everyone(405, anonymous=403),
+            "POST": everyone(404, anonymous=403),
+        },
+        bodies={"POST": {"reason": "Recorded by mistake"}},
+    ),
     # --- end of outcomes (API)
     Case(
         "api-recipient-list",
@@ -541,6 +565,28 @@ CASES: list[Case] = [
             }
         },
     ),
+    # Answering a pending request, withdrawing an outcome: the seizing unit changes none
+    # (403); for the recipient the outcome named here is not on the referral (404).
+    Case(
+        "referrals:outcome-answer",
+        target="referral",
+        kwargs={"outcome_id": "00000000-0000-4000-8000-000000000000"},
+        methods={
+            "GET": everyone(405, anonymous=LOGIN),
+            "POST": everyone(404, anonymous=LOGIN, owner=403),
+        },
+        bodies={"POST": {"mla_result": "executed", "answered_on": "2025-01-02"}},
+    ),
+    Case(
+        "referrals:outcome-withdraw",
+        target="referral",
+        kwargs={"outcome_id": "00000000-0000-4000-8000-000000000000"},
+        methods={
+            "GET": everyone(405, anonymous=LOGIN),
+            "POST": everyone(404, anonymous=LOGIN, owner=403),
+        },
+        bodies={"POST": {"reason": "Recorded by mistake"}},
+    ),
     # --- end of outcomes (pages)
     Case(
         "referrals:add",
@@ -582,6 +628,18 @@ CASES: list[Case] = [
         kwargs={"token": "not-a-valid-token"},
         methods={"GET": everyone(405), "POST": everyone(404)},
         bodies={"POST": {"kind": "arrest"}},
+    ),
+    Case(
+        "referrals:respond-outcome-answer",
+        kwargs={"token": "not-a-valid-token", "outcome_id": "00000000-0000-4000-8000-000000000000"},
+        methods={"GET": everyone(405), "POST": everyone(404)},
+        bodies={"POST": {"mla_result": "executed"}},
+    ),
+    Case(
+        "referrals:respond-outcome-withdraw",
+        kwargs={"token": "not-a-valid-token", "outcome_id": "00000000-0000-4000-8000-000000000000"},
+        methods={"GET": everyone(405), "POST": everyone(404)},
+        bodies={"POST": {"reason": "Recorded by mistake"}},
     ),
     # --- end of outcomes (response link)
     Case(

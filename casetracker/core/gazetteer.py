@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from .models import Port
+from .signals import ports_rezoned
 
 PORTS_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "ports.json"
 
@@ -117,6 +118,10 @@ def ports_load(*, path: Path | str = PORTS_FIXTURE) -> PortsLoaded:
         ]
         Port.objects.bulk_create(to_create, batch_size=BATCH)
         Port.objects.bulk_update(to_update, FIELDS, batch_size=BATCH)
+        # bulk_update sends no signal: say which ports now keep another calendar.
+        rezoned = [p.pk for p in to_update if existing[p.pk].timezone != p.timezone]
+        if rezoned:
+            ports_rezoned.send(sender=Port, locodes=rezoned)
     return PortsLoaded(
         created=len(to_create),
         updated=len(to_update),

@@ -8,10 +8,12 @@ so a field added to ``Seizure`` cannot appear here by accident.
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, permissions, serializers, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from casetracker.core.accounts.permissions import SignedInProperly
 from referrals.choices import RecipientKind
@@ -29,7 +31,7 @@ from seizures.choices import (
 
 from . import cohort, evaluation, figures, ladder
 from .choices import Flag, Rung
-from .filters import EvaluationFilter
+from .filters import CohortForm, EvaluationFilter
 
 NOT_AN_EVALUATOR = OpenApiResponse(description=_("The user's role may not evaluate."))
 
@@ -121,8 +123,17 @@ class EvaluationPagination(CursorPagination):
     page_size = 50
 
 
+class ApiCohortForm(CohortForm):
+    period = ("occurred_after", "occurred_before")
+
+
 class EvaluationApiFilter(EvaluationFilter):
-    """The page's cohort filters under the API's parameter names (as the seizure API)."""
+    """The page's cohort filters under the API's parameter names (as the seizure API).
+
+    Every evaluation endpoint, the reports' included, takes these names and only these:
+    the pages' ``date_from`` is refused (``CohortFilterBackend``), not read by one
+    endpoint and ignored by another.
+    """
 
     date_from = None
     date_to = None
@@ -133,7 +144,8 @@ class EvaluationApiFilter(EvaluationFilter):
         method="filter_date_to", label=_("Seized on or before this day")
     )
 
-    class Meta:
+    class Meta(EvaluationFilter.Meta):
+        form = ApiCohortForm
         fields = [
             "occurred_after",
             "occurred_before",
@@ -146,12 +158,51 @@ class EvaluationApiFilter(EvaluationFilter):
         ]
 
 
+def accepted_parameters(view) -> list[str]:
+    """The query parameters ``view`` reads: the cohort's filters, its own (``by``,
+    ``limit``: the fields of its ``query_serializer``), the pager's cursor and DRF's
+    ``format``."""
+    filters = view.filterset_class
+    names = [
+        *filters._meta.fields,
+        *(n for n in filters.base_filters if n not in filters._meta.fields),
+    ]
+    query = getattr(view, "query_serializer", None)
+    if query is not None:
+        names += list(query().fields)
+    cursor = getattr(getattr(view, "paginator", None), "cursor_query_param", None)
+    names += [name for name in (cursor, api_settings.URL_FORMAT_OVERRIDE) if name]
+    return names
+
+
+class CohortFilterBackend(DjangoFilterBackend):
+    """django-filter's backend (400 for an invalid value), answering 400 too for a query
+    parameter the endpoint does not know: a misspelt filter, or the pages' ``date_from``,
+    would otherwise be dropped without a word and the figures be those of every seizure."""
+
+    def get_filterset(self, request, queryset, view):
+        accepted = accepted_parameters(view)
+        unknown = [name for name in request.query_params if name not in accepted]
+        if unknown:
+            message = _("Unknown parameter. This endpoint accepts: %(names)s.") % {
+                "names": ", ".join(accepted)
+            }
+            raise serializers.ValidationError({name: [message] for name in unknown})
+        return super().get_filterset(request, queryset, view)
+
+
+UNKNOWN_OR_INVALID = OpenApiResponse(
+    description=_("A filter is invalid, or a parameter is not one this endpoint accepts.")
+)
+
+
 @extend_schema(tags=["evaluation"])
 @extend_schema_view(
     list=extend_schema(
         summary=_("Every unit's seizures without personal data, newest first"),
         responses={
             200: EvaluationSeizureSerializer(many=True),
+            400: UNKNOWN_OR_INVALID,
             403: NOT_AN_EVALUATOR,
         },
     )
@@ -160,6 +211,7 @@ class EvaluationSeizureViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = EvaluationSeizureSerializer
     permission_classes = [SignedInProperly, CanEvaluate]
     pagination_class = EvaluationPagination
+    filter_backends = [CohortFilterBackend]
     filterset_class = EvaluationApiFilter
 
     def get_queryset(self):
@@ -248,6 +300,7 @@ class CohortSerializer(serializers.Serializer):
     filters=True,
     responses={
         200: CohortSerializer,
+        400: UNKNOWN_OR_INVALID,
         403: NOT_AN_EVALUATOR,
     },
 )
@@ -256,6 +309,7 @@ class EvaluationCohortView(generics.GenericAPIView):
 
     serializer_class = CohortSerializer
     permission_classes = [SignedInProperly, CanEvaluate]
+    filter_backends = [CohortFilterBackend]
     filterset_class = EvaluationApiFilter
     pagination_class = None
 
@@ -278,13 +332,22 @@ class CohortPart(generics.GenericAPIView):
     """One part of a cohort's figures, for the seizures the filters choose."""
 
     permission_classes = [SignedInProperly, CanEvaluate]
+    filter_backends = [CohortFilterBackend]
     filterset_class = EvaluationApiFilter
     pagination_class = None
+    # The part's own query parameters, besides the cohort's filters (a Serializer class).
+    query_serializer = None
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return evaluation.Seizure.objects.none()
         return evaluation.evaluation_seizures(user=self.request.user)
+
+    def query(self) -> dict:
+        """The part's own query parameters, validated (400 otherwise)."""
+        query = self.query_serializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
 
     def cohort(self):
         return self.filter_queryset(self.get_queryset()).order_by().values("pk")
@@ -338,17 +401,21 @@ class CohortBreakdownQuery(serializers.Serializer):
     parameters=[CohortBreakdownQuery],
     responses={
         200: CohortBreakdownSerializer,
-        400: OpenApiResponse(description=_("'by' is missing or unknown.")),
+        400: OpenApiResponse(
+            description=_(
+                "'by' is missing or unknown, a filter is invalid, or a parameter is not one "
+                "this endpoint accepts."
+            )
+        ),
         403: NOT_AN_EVALUATOR,
     },
 )
 class EvaluationBreakdownView(CohortPart):
     serializer_class = CohortBreakdownSerializer
+    query_serializer = CohortBreakdownQuery
 
     def part(self, chosen, now):
-        query = CohortBreakdownQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        by = query.validated_data["by"]
+        by = self.query()["by"]
         return {"by": by, "groups": figures.BREAKDOWN_FUNCTIONS[by](chosen, now=now)}
 
 
@@ -383,17 +450,21 @@ class CohortStalledQuery(serializers.Serializer):
     parameters=[CohortStalledQuery],
     responses={
         200: CohortStalledSerializer,
-        400: OpenApiResponse(description=_("'limit' is not between 1 and 1000.")),
+        400: OpenApiResponse(
+            description=_(
+                "'limit' is not between 1 and 1000, a filter is invalid, or a parameter is "
+                "not one this endpoint accepts."
+            )
+        ),
         403: NOT_AN_EVALUATOR,
     },
 )
 class EvaluationStalledView(CohortPart):
     serializer_class = CohortStalledSerializer
+    query_serializer = CohortStalledQuery
 
     def part(self, chosen, now):
-        query = CohortStalledQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        listed = figures.stalled_seizures(chosen, now=now, limit=query.validated_data["limit"])
+        listed = figures.stalled_seizures(chosen, now=now, limit=self.query()["limit"])
         return {
             "stalled": ladder.stalled(chosen, now=now).count(),
             "stalled_days": ladder.stalled_days(),
@@ -441,6 +512,7 @@ class CohortRecipientsSerializer(serializers.Serializer):
     filters=True,
     responses={
         200: CohortRecipientsSerializer,
+        400: UNKNOWN_OR_INVALID,
         403: NOT_AN_EVALUATOR,
     },
 )
@@ -484,6 +556,7 @@ class CohortMlaSerializer(serializers.Serializer):
     filters=True,
     responses={
         200: CohortMlaSerializer,
+        400: UNKNOWN_OR_INVALID,
         403: NOT_AN_EVALUATOR,
     },
 )

@@ -12,6 +12,8 @@ is capped. An empty cohort skips the figures altogether: there is nothing to dra
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Min
@@ -34,29 +36,41 @@ CHARTED_BREAKDOWN = "unit"
 # --- formatting: the reader's locale, not Python's -------------------------------------------
 
 
+def rounded(value: float | Decimal, places: int = 0) -> str:
+    """``value`` rounded half up to ``places`` decimals, in the locale's notation with its
+    grouping ("66.7", "66,7"). Django's ``number_format`` cuts the digits it does not
+    show (2/3 as "66 %", 15.96 days as "15.9"); the dashboard and the PDF both go through
+    here, so they agree with each other and with a spreadsheet's display of the XLSX."""
+    # From the shortest text of a float (str), not its binary value: 0.15 is "0.2", as a
+    # reader rounds the digits they see, not 0.1499999… as the float holds.
+    exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return number_format(exact, decimal_pos=places, force_grouping=True)
+
+
 def count(value: int | None) -> str:
     """A whole number with the locale's grouping ("1,234", "1 234")."""
-    return "—" if value is None else number_format(value, decimal_pos=0, force_grouping=True)
+    return "—" if value is None else rounded(value)
 
 
 def decimal(value: float | None, places: int = 1) -> str:
     """A measured time, to ``places`` decimals in the locale's notation ("2.5", "2,5")."""
-    return "—" if value is None else number_format(value, decimal_pos=places, force_grouping=True)
+    return "—" if value is None else rounded(value, places)
 
 
 def percent(share: float | None) -> str:
     """A share of 0..1 as a percentage ("81 %"), whole unless under 1 % but not nil
-    ("0.7 %": 2 seizures of 300 are not "0 %"); "—" when there is no cohort."""
+    ("0.7 %": 2 seizures of 300 are not "0 %") or over 99 % but not all ("99.7 %": 299
+    of 300 are not "100 %"); "—" when there is no cohort."""
     if share is None:
         return "—"
     value = share * 100
-    places = 1 if 0 < value < 1 else 0
-    return f"{number_format(value, decimal_pos=places, force_grouping=True)}\u00a0%"
+    places = 1 if 0 < value < 1 or 99 < value < 100 else 0
+    return f"{rounded(value, places)}\u00a0%"
 
 
 def _percent_value(value: float) -> str:
     # The bar charts of shares carry percentages (0..100) as their values.
-    return f"{number_format(value, decimal_pos=0, force_grouping=True)}\u00a0%"
+    return f"{rounded(value)}\u00a0%"
 
 
 def _days_value(value: float) -> str:
@@ -68,7 +82,7 @@ def _days_value(value: float) -> str:
 
 
 def cohort_summary(queryset) -> dict:
-    """Size, units, countries and the first and last instant of the cohort: one query."""
+    """Size, units, countries and the first and last day of the cohort: one query."""
     return (
         queryset.order_by()
         .values("pk")
@@ -76,8 +90,8 @@ def cohort_summary(queryset) -> dict:
             seizures=Count("id"),
             units=Count("unit", distinct=True),
             countries=Count("port__country", distinct=True),
-            first=Min("occurred_at"),
-            last=Max("occurred_at"),
+            first=Min("occurred_on"),  # dates at the ports, as the period is chosen
+            last=Max("occurred_on"),
         )
     )
 
@@ -262,6 +276,10 @@ def _reasons(reasons: list[dict], limit: int | None = None) -> list[dict]:
 
 def responsiveness_section(report: dict) -> dict:
     recipients = report["responsiveness"]
+    # A recipient with nothing due yet has no share to draw: a bar at "0 %" would say it
+    # acknowledged nothing in time, where its table row rightly says "—" (0/0).
+    charted = [r for r in recipients if r["in_time_share"] is not None]
+    not_due = [r["recipient"] for r in recipients if r["in_time_share"] is None]
     return {
         "rows": [
             {
@@ -283,14 +301,20 @@ def responsiveness_section(report: dict) -> dict:
                 [
                     {
                         "label": r["recipient"],
-                        "value": 100 * (r["in_time_share"] or 0),
+                        "value": 100 * r["in_time_share"],
                         "note": _("%(n)s due") % {"n": count(r["due"])},
                     }
-                    for r in recipients
+                    for r in charted
                 ],
                 title=_("Acknowledged in time, by recipient"),
                 value_format=_percent_value,
             )
+        ),
+        "not_charted": (
+            _("Not in the chart, nothing being due yet: %(recipients)s")
+            % {"recipients": ", ".join(not_due)}
+            if not_due
+            else ""
         ),
         "declined": _reasons(report["stop_reasons"]["declined"]),
         "closed": _reasons(report["stop_reasons"]["closed"]),
@@ -372,9 +396,7 @@ def dashboard(request):
     cohort = EvaluationFilter(
         request.GET or None, queryset=evaluation.evaluation_seizures(user=request.user)
     )
-    # django-filter applies the fields that are valid and drops the others: figures of a
-    # wider cohort than asked for, under a form saying the filter is wrong. None instead.
-    queryset = cohort.qs if cohort.is_valid() or not cohort.is_bound else cohort.queryset.none()
+    queryset = cohort.qs  # no seizure when a filter is invalid (EvaluationFilter.qs)
     chosen = [(k, v) for k, v in request.GET.lists() if k not in PAGER_KEYS and any(v)]
     # The summary is kept with the figures: both describe the same moment.
     summary, report = figures.cached(lambda: _figures(queryset), filters=chosen)
@@ -390,9 +412,8 @@ def dashboard(request):
             "summary": {
                 **summary,
                 "seizures_label": count(summary["seizures"]),
-                "period_from": data.get("date_from")
-                or (summary["first"] and summary["first"].date()),
-                "period_to": data.get("date_to") or (summary["last"] and summary["last"].date()),
+                "period_from": data.get("date_from") or summary["first"],
+                "period_to": data.get("date_to") or summary["last"],
             },
             "query": _cohort_query(request),
             "report_formats": REPORT_FORMATS,

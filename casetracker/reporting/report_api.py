@@ -3,8 +3,9 @@
 ``POST /api/v1/evaluation/reports/?<cohort filters>`` with ``{"format": "pdf"|"csv"|"xlsx"}``
 answers 202 with the run's URL (``Location``); ``GET`` on that URL gives the status, the
 progress and, once ready, the file's URL. The filters are the cohort API's (the query
-parameters of ``/api/v1/evaluation/cohort/``). As on the pages, a run is its requester's
-alone: anybody else gets 404.
+parameters of ``/api/v1/evaluation/cohort/``, checked as it checks them: 400 for an invalid
+value or a name it does not take). As on the pages, a run is its requester's alone:
+anybody else gets 404.
 """
 
 from django.core.exceptions import ValidationError
@@ -12,14 +13,15 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
 from casetracker.core.accounts.permissions import SignedInProperly
 
-from .api import CanEvaluate
+from . import evaluation
+from .api import CanEvaluate, CohortFilterBackend, EvaluationApiFilter
 from .models import ReportRun
 from .reports import report_file_response, report_run_create, report_run_get
 
@@ -56,6 +58,15 @@ class ReportRunSerializer(serializers.Serializer):
         return request.build_absolute_uri(path) if request else path
 
 
+class ReportRequestSerializer(serializers.Serializer):
+    """The request's body: a JSON object (DRF answers 400 for a list or a bare string)."""
+
+    format = serializers.ChoiceField(
+        choices=ReportRun.Format.choices,
+        error_messages={"invalid_choice": _("Choose PDF, CSV or XLSX.")},
+    )
+
+
 def _page_filters(query: QueryDict) -> QueryDict:
     renamed = QueryDict(mutable=True)
     for name, values in query.lists():
@@ -74,20 +85,36 @@ class _RunView(generics.GenericAPIView):
 
 
 class ReportRunCreateView(_RunView):
+    filter_backends = [CohortFilterBackend]
+    filterset_class = EvaluationApiFilter
+
+    def get_queryset(self):
+        # Only to check the filters' names and values: the task filters the cohort.
+        return evaluation.Seizure.objects.none()
+
     @extend_schema(
-        request=inline_serializer(
-            "ReportRequest",
-            {"format": serializers.ChoiceField(choices=ReportRun.Format.choices)},
-        ),
-        responses={202: ReportRunSerializer},
+        request=ReportRequestSerializer,
+        filters=True,
+        responses={
+            202: ReportRunSerializer,
+            400: OpenApiResponse(
+                description=_(
+                    "The body is not a JSON object with a known format, a filter is "
+                    "invalid, or a parameter is not a cohort filter."
+                )
+            ),
+        },
     )
     def post(self, request, *args, **kwargs):
         """Ask for the cohort the query parameters choose as a file; built in the background."""
+        body = ReportRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        self.filter_queryset(self.get_queryset())  # 400 before a run is made, as the cohort's
         try:
             run = report_run_create(
                 user=request.user,
                 query=_page_filters(request.query_params),
-                fmt=str(request.data.get("format", "")),
+                fmt=body.validated_data["format"],
                 language=get_language(),
             )
         except ValidationError as exc:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from reportlab.lib import colors
@@ -41,6 +40,7 @@ from seizures.pdf import FONT, FONT_BOLD, _register_fonts, _styles, numbered_pdf
 
 from . import charts
 from .choices import Rung
+from .dashboard import rounded
 from .report_tables import (
     COUNT,
     DATETIME,
@@ -106,7 +106,8 @@ def _when(moment: dt.datetime) -> str:
 
 
 def _number(value: float, decimals: int = 0) -> str:
-    return number_format(value, decimal_pos=decimals, force_grouping=True)
+    # Rounded as the dashboard rounds (half up), not cut: the page and the file agree.
+    return rounded(value, decimals)
 
 
 def share_text(value: float | None) -> str:

@@ -16,7 +16,14 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
 from . import evaluation
-from .reports import report_file_name, report_file_response, report_run_create, report_run_get
+from .reports import (
+    cohort_filter,
+    filters_summary,
+    report_file_name,
+    report_file_response,
+    report_run_create,
+    report_run_get,
+)
 
 
 def _require_evaluator(user) -> None:
@@ -50,6 +57,9 @@ def report_detail(request, public_id):
         {
             "run": run,
             "file_name": report_file_name(run),
+            # In words and the reader's language, as the file's own pages say it: not the
+            # stored query string's names and codes.
+            "cohort": filters_summary(cohort_filter(user=request.user, filters=run.filters)),
             "cohort_query": urlencode(run.filters, doseq=True),
         },
     )

@@ -8,6 +8,12 @@ showed, and building the same run again gives the same PDF bytes.
 
 The PDF lists the first ``figures.STALLED_LISTED`` stalled seizures (and says how many
 there are); the CSV and XLSX list them all.
+
+The run is the outbox of its own build: it is committed before the task is published, so
+when the broker is away the publish fails quietly (logged) and the run waits, queued.
+``report_runs_sweep`` (every few minutes, from the beat process) publishes again the runs
+still queued a while after they were asked for, and gives up on those queued for an hour:
+their page says so and stops waiting.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from django.http import FileResponse, Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+from kombu.exceptions import OperationalError
 
 from . import evaluation
 from .figures import STALLED_LISTED, cohort_report
@@ -89,8 +96,15 @@ def filters_summary(filterset: EvaluationFilter) -> str:
     """The chosen filters in words ("From: 2025-01-01; Units: ECGYE-PCU"), in the
     form's order; "All seizures of all units" when none is chosen."""
     form = filterset.form
-    if not filterset.is_bound or not form.is_valid():
+    if not filterset.is_bound:
         return _("All seizures of all units")
+    if not form.is_valid():
+        # A stored run's unit since renamed, say: its cohort is empty (EvaluationFilter.qs),
+        # and must not be called "all seizures".
+        chosen = "; ".join(
+            f"{name}: {', '.join(filterset.data.getlist(name))}" for name in filterset.data
+        )
+        return _("Filters no longer valid, no seizure chosen: %(filters)s") % {"filters": chosen}
     parts = []
     for name, field in form.fields.items():
         value = form.cleaned_data.get(name)
@@ -126,11 +140,27 @@ def report_run_create(*, user, query: QueryDict, fmt: str, language: str) -> Rep
     return run
 
 
-def _enqueue(run: ReportRun) -> None:
+def _publish(run_id: int) -> bool:
+    """Hand the run's build to the broker; False (logged) when it cannot be reached."""
     from .tasks import report_build
 
+    try:
+        # A short retry policy: the request that asked for the report must not hang on a
+        # broker that is down; the sweeper tries again.
+        report_build.apply_async(
+            args=(run_id,),
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5},
+        )
+    except OperationalError as exc:  # kombu's word for "the broker cannot be reached"
+        logger.warning("could not publish cohort report run %s: %s; it stays queued", run_id, exc)
+        return False
+    return True
+
+
+def _enqueue(run: ReportRun) -> None:
     # After the commit: a worker must find the row.
-    transaction.on_commit(lambda: report_build.delay(run.pk))
+    transaction.on_commit(lambda: _publish(run.pk))
 
 
 def report_content(run: ReportRun, *, progress: Callable[[int], None] = lambda p: None) -> bytes:
@@ -198,18 +228,70 @@ BUILD_TIME_LIMIT = dt.timedelta(seconds=360)
 OVERDUE_AFTER = BUILD_TIME_LIMIT + dt.timedelta(minutes=1)
 
 
+# A run still queued this long after it was asked for was most likely never handed to a
+# worker (the broker was away): the sweeper publishes it again. The beat schedule runs the
+# sweeper as often (settings: CELERY_BEAT_SCHEDULE), so a run waiting behind others gets
+# at most one more copy each time; a copy of a finished run does nothing.
+RESEND_AFTER = dt.timedelta(minutes=5)
+# A run still queued this long is given up: its page stops waiting and says to ask again.
+QUEUED_AT_MOST = dt.timedelta(hours=1)
+# The most runs the sweeper publishes at once; the next sweep takes the rest.
+SWEEP_BATCH = 100
+
+
 def report_run_get(*, user, public_id) -> ReportRun:
-    """``user``'s own run (404 for anyone else's), marked failed if its build was killed,
-    so its page stops waiting and says to ask again."""
+    """``user``'s own run (404 for anyone else's), marked failed if its build was killed
+    or it never left the queue, so its page stops waiting and says to ask again."""
     run = ReportRun.objects.filter(public_id=public_id, requested_by=user).first()
     if run is None:
         raise Http404
-    overdue = timezone.now() - OVERDUE_AFTER
+    now = timezone.now()
+    overdue = now - OVERDUE_AFTER
     if run.status == ReportRun.Status.RUNNING and run.started_at and run.started_at < overdue:
         with override(run.language):
             message = _("The report took too long to build and was stopped. Ask for it again.")
         _finish(run, ReportRun.Status.FAILED, message)
+    elif run.status == ReportRun.Status.QUEUED and run.created_at < now - QUEUED_AT_MOST:
+        # The page gives up even when no beat process runs the sweeper.
+        _give_up(run)
+        run.refresh_from_db()
     return run
+
+
+def _give_up(run: ReportRun) -> bool:
+    """Mark a run that never left the queue failed; False if a worker took it meanwhile."""
+    with override(run.language):
+        message = _(
+            "The report could not be started: the background service did not take it up. "
+            "Ask for it again."
+        )
+    return bool(
+        ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.QUEUED).update(
+            status=ReportRun.Status.FAILED, message=message, finished_at=timezone.now()
+        )
+    )
+
+
+def report_runs_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Give up on the runs queued for ``QUEUED_AT_MOST``; publish again those queued for
+    ``RESEND_AFTER`` (oldest first) until the broker fails again."""
+    now = now or timezone.now()
+    queued = ReportRun.objects.filter(status=ReportRun.Status.QUEUED)
+    given_up = sum(
+        _give_up(run)
+        for run in queued.filter(created_at__lt=now - QUEUED_AT_MOST).only("pk", "language")
+    )
+    waiting = (
+        queued.filter(created_at__lt=now - RESEND_AFTER)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    resent = 0
+    for pk in list(waiting):
+        if not _publish(pk):
+            break  # the broker is still away: the next sweep tries again
+        resent += 1
+    return {"resent": resent, "given_up": given_up}
 
 
 def _finish(run: ReportRun, status: str, message: str = "") -> None:

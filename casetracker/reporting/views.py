@@ -50,7 +50,7 @@ def seizure_list(request):
     cohort = EvaluationFilter(
         request.GET or None, queryset=evaluation.evaluation_seizures(user=request.user)
     )
-    queryset = cohort.qs
+    queryset = cohort.qs  # no seizure when a filter is invalid (EvaluationFilter.qs)
     page = keyset_page(
         queryset, older=request.GET.get("older"), newer=request.GET.get("newer"), size=PAGE_SIZE
     )

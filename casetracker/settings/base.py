@@ -228,6 +228,16 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "casetracker@localhost")
 # shipped gazetteer is always the fallback and the only source when this is empty.
 CASETRACKER_ONLINE_GEOCODER = env_str("CASETRACKER_ONLINE_GEOCODER")
 
+# Periodic work scheduled here rather than in a migration (the referrals' is in theirs):
+# django-celery-beat's DatabaseScheduler copies these entries into its tables when the
+# beat process starts.
+CELERY_BEAT_SCHEDULE = {
+    "reporting: resend queued cohort reports": {
+        "task": "casetracker.reporting.tasks.report_runs_sweep",
+        "schedule": 300.0,  # seconds: reports.RESEND_AFTER (a test keeps them equal)
+    },
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -47,7 +47,7 @@ def ids_record(line: int, row: dict[str, str], ctx: Context) -> Record:
     base, drug_flags = ctx.remember(("drug", drug), lambda: _drug(drug))
     item = dict(base)
     flags += drug_flags
-    amount = parse_amount(row.get("AMOUNT", ""), "AMOUNT")
+    amount = parse_amount(row.get("AMOUNT", ""), "AMOUNT", ctx)
     item["quantity"], item["quantity_unit"] = item_quantity(
         amount=amount,
         unit_text=row.get("DRUG_UNIT", ""),

@@ -40,6 +40,25 @@ MEMO_SIZE = 50_000
 _FORMULA_START = frozenset("=@+-\t\r ")
 _FORMULA = re.compile(r"^[=@]|^[+\-](?![\d.,\s]*$)")
 _ROUTE_SPLIT = re.compile(r"\s*(?:>|;|\||/|,|→|\s-\s)\s*")
+# 12,000 or 1.500: thousands or three decimals, which only the file's other amounts can tell.
+# (0,500 is not among them: nobody writes a thousand-something with a leading zero.)
+_AMBIGUOUS_AMOUNT = re.compile(r"[1-9]\d{0,2}[.,]\d{3}")
+# 1,234,567 or 1.234.567: a separator repeated between groups of three marks thousands.
+_GROUPED_AMOUNT = re.compile(r"\d{1,3}([.,])\d{3}(?:\1\d{3})+")
+# Beyond these, in the unit stored, a row is a typo or a wrong unit, not a seizure: a
+# thousand tonnes is forty times the largest drug seizures on record, and a billion
+# tablets, pieces or cigarettes is a thousand tonnes at a gram apiece. Money has no such
+# cap (currencies differ ten-thousandfold): MAX_QUANTITY only.
+PLAUSIBLE_QUANTITY = {
+    QuantityUnit.TONNE: Decimal(1_000),
+    QuantityUnit.KILOGRAM: Decimal(1_000_000),
+    QuantityUnit.GRAM: Decimal(1_000_000_000),
+    QuantityUnit.LITRE: Decimal(1_000_000),
+    QuantityUnit.MILLILITRE: Decimal(1_000_000_000),
+    QuantityUnit.TABLET: Decimal(1_000_000_000),
+    QuantityUnit.PIECE: Decimal(1_000_000_000),
+    QuantityUnit.STICK: Decimal(1_000_000_000),
+}
 # 14/03/2024, 14.03.2024, 14-03-2024: what "%d/%m/%Y" and its kin in _DATE_FORMATS read,
 # matched without strptime (the commonest dates of IDS extracts after ISO).
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
@@ -94,6 +113,14 @@ class Context:
         self.memo: dict[tuple, object] = {}
         # Port names of the unit's country, folded; a name two ports share is ambiguous.
         self._places: dict[str, str | None] = {}
+        # The decimal marks the file's amounts have shown so far ("2,5", "1,234.5"): they
+        # tell whether its "12,000" is twelve or twelve thousand (parse_amount).
+        self.decimal_marks: set[str] = set()
+
+    @property
+    def decimal_mark(self) -> str | None:
+        """The file's decimal mark, if its amounts so far used one and only one."""
+        return next(iter(self.decimal_marks)) if len(self.decimal_marks) == 1 else None
 
     def add_place_names(self, rows) -> None:
         for locode, name, aliases in rows:
@@ -196,9 +223,15 @@ def _parse_when(value: str, column: str, zone: ZoneInfo) -> dt.datetime:
         raise Rejected(column, _("The seizure date is missing; a seizure needs its date."))
     when = None
     try:
-        when = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+        # A date alone; a time given is kept, even 00:00, which is a time like any other.
+        # (Workbook date cells arrive without a time: reader._as_text.)
+        when = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(12))
     except ValueError:
-        when = _day_month_year(text)
+        try:
+            iso = text.replace(" ", "T", 1) if "T" not in text else text
+            when = dt.datetime.fromisoformat(iso)
+        except ValueError:
+            when = _day_month_year(text)
     if when is None:
         for fmt in _DATE_FORMATS:
             try:
@@ -212,8 +245,6 @@ def _parse_when(value: str, column: str, zone: ZoneInfo) -> dt.datetime:
             _("“%(value)s” is not a date (or no such day exists); write it as 2024-03-14.")
             % {"value": text[:40]},
         )
-    if when.tzinfo is None and when.time() == dt.time(0):
-        when = when.replace(hour=12)  # a date without its time (or a spreadsheet's 00:00)
     if when.tzinfo is None:
         when = when.replace(tzinfo=zone)
     if when > timezone.now():
@@ -236,21 +267,36 @@ def _day_month_year(text: str) -> dt.datetime | None:
         return None
 
 
-def parse_amount(value: str, column: str) -> Decimal:
-    """A positive number; "1 234,5" and "1,234.5" both read as 1234.5."""
+def parse_amount(value: str, column: str, ctx: Context | None = None) -> Decimal:
+    """A positive number; "1 234,5" and "1,234.5" both read as 1234.5.
+
+    "12,000" and "1.500" could be thousands or three decimals: the decimal mark the
+    file's amounts have shown before settles it (``Context.decimal_marks``); while they
+    have shown none, or both, the row is rejected rather than stored a thousand times
+    off, silently."""
     text = value.strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
     if not text or (not text[0].isdigit() and vocab.is_unknown(text)):
         raise Rejected(column, _("The amount is missing; an item needs its quantity."))
+    mark = None  # the decimal mark this amount shows, if it shows one
     if "," in text and "." in text:
-        text = (
-            text.replace(",", "")
-            if text.rfind(".") > text.rfind(",")
-            else (text.replace(".", "").replace(",", "."))
-        )
-    elif text.count(",") == 1:
-        text = text.replace(",", ".")  # a decimal comma, as semicolon-separated files use
-    elif text.count(",") > 1:
-        text = text.replace(",", "")
+        mark = "." if text.rfind(".") > text.rfind(",") else ","
+        text = text.replace(",", "") if mark == "." else text.replace(".", "").replace(",", ".")
+    elif "," in text or "." in text:
+        separator = "," if "," in text else "."
+        if text.count(separator) > 1:
+            if _GROUPED_AMOUNT.fullmatch(text):
+                mark = "." if separator == "," else ","
+                text = text.replace(separator, "")
+            elif separator == ",":
+                text = text.replace(",", "")
+        elif _AMBIGUOUS_AMOUNT.fullmatch(text):
+            settled = ctx.decimal_mark if ctx is not None else None
+            if settled is None:
+                raise Rejected(column, _ambiguous_amount(value.strip(), text, separator))
+            text = text.replace(",", ".") if settled == separator else text.replace(separator, "")
+        else:
+            mark = separator
+            text = text.replace(",", ".")  # a decimal comma, as semicolon-separated files use
     try:
         amount = Decimal(text)
     except InvalidOperation:
@@ -263,7 +309,18 @@ def parse_amount(value: str, column: str) -> Decimal:
         raise Rejected(column, _("The amount %(value)s is negative.") % {"value": value.strip()})
     if amount == 0:
         raise Rejected(column, _("The amount is zero."))
+    if mark is not None and ctx is not None:
+        ctx.decimal_marks.add(mark)
     return amount
+
+
+def _ambiguous_amount(value: str, text: str, separator: str) -> str:
+    small = format(Decimal(text.replace(separator, ".")).normalize(), "f")
+    large = text.replace(separator, "")
+    return _(
+        "“%(value)s” could be %(small)s or %(large)s, and the amounts before it in the file do "
+        "not show which mark is the decimal one: write %(large)s or %(small)s."
+    ) % {"value": value[:40], "small": small, "large": large}
 
 
 def item_quantity(
@@ -274,6 +331,20 @@ def item_quantity(
     quantity = (amount * factor).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
     if quantity <= 0:
         raise Rejected(column, _("The amount is too small to store (under 0.001)."))
+    limit = PLAUSIBLE_QUANTITY.get(unit)
+    if limit is not None and quantity > limit:
+        raise Rejected(
+            column,
+            _(
+                "%(quantity)s %(unit)s is more than any seizure holds (at most %(limit)s "
+                "%(unit)s): check the amount and its unit."
+            )
+            % {
+                "quantity": format(quantity.normalize(), "f"),
+                "unit": QuantityUnit(unit).label,
+                "limit": format(limit, "f"),
+            },
+        )
     if quantity > MAX_QUANTITY:
         raise Rejected(column, _("The amount is too large to store."))
     return quantity, unit

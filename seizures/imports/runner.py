@@ -45,6 +45,7 @@ from .ids import ids_record
 from .models import ImportIssue, ImportRun
 from .normalise import Context, Record, Rejected, check_cells
 from .pipeline import Occurrences
+from .reader import CellTooLong
 from .template import template_record
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ SEIZURE_COLUMNS = (
     "route_countries",
     "import_line",
     "import_fingerprint",
+    "occurred_on",
     "unit_id",
     "status",
     "submitted_at",
@@ -73,10 +75,13 @@ ISSUE_COLUMNS = ("run_id", "line", "kind", "column", "message")
 
 
 class _Outcome:
-    __slots__ = ("line", "record", "rejection")
+    __slots__ = ("line", "record", "rejection", "rows")
 
-    def __init__(self, line, record=None, rejection=None):
+    def __init__(self, line, record=None, rejection=None, rows=1):
         self.line, self.record, self.rejection = line, record, rejection
+        # The file's rows it stands for (a template seizure spans several): the progress
+        # counts rows, as the file's line count it is measured against does.
+        self.rows = rows
 
 
 class _Draft(NamedTuple):
@@ -147,41 +152,67 @@ def _outcomes(source, ctx: Context) -> Iterator[_Outcome]:
 
 
 def _template_outcomes(source, ctx: Context) -> Iterator[_Outcome]:
-    """Rows with the same ``seizure`` key that follow each other make one seizure."""
-    columns = source.columns
-    closed: set[str] = set()
-    group: list[tuple[int, dict]] = []
+    """Rows with the same ``seizure`` key that follow each other make one seizure.
 
-    def finish():
-        first_line = group[0][0]
-        try:
-            return _Outcome(first_line, record=template_record(group, ctx))
-        except Rejected as error:
-            return _Outcome(getattr(error, "line", first_line), rejection=error)
+    A bad row rejects its whole seizure, every row reported with its line: stored without
+    that row, the seizure would be incomplete, and the fixed file would bring it again,
+    whole, as another seizure (its fingerprint differs). So a row refused by
+    ``check_cells`` still joins its seizure, by its key where that can be read."""
+    columns = source.columns
+    key_at = columns.index("seizure")
+    closed: set[str] = set()
+    group: list[tuple[int, dict | None, Rejected | None]] = []  # (line, row, refusal)
+    key = ""  # the group's
 
     for line, cells in source.rows:
         if not any(cell.strip() for cell in cells):
             continue
+        row, refusal = None, None
         try:
             check_cells(columns, cells)
+            row = dict(zip(columns, cells, strict=True))
         except Rejected as error:
-            yield _Outcome(line, rejection=error)
+            refusal = error
+        row_key = cells[key_at].strip() if key_at < len(cells) else ""
+        if row_key == CellTooLong.MARK:
+            row_key = ""
+        if not row_key:
+            # No key, or none that can be read: most likely a further row of the seizure
+            # above typed without it, so it rejects that seizure with it rather than leave
+            # it stored without a row.
+            refusal = refusal or Rejected("seizure", _no_key())
+            if group:
+                group.append((line, None, refusal))
+            else:
+                yield _Outcome(line, rejection=refusal)
             continue
-        row = dict(zip(columns, cells, strict=True))
-        key = row["seizure"].strip()
-        if not key:
-            yield _Outcome(line, rejection=Rejected("seizure", _no_key()))
-            continue
-        if group and key != group[0][1]["seizure"].strip():
-            closed.add(group[0][1]["seizure"].strip())
-            yield finish()
+        if group and row_key != key:
+            closed.add(key)
+            yield from _group_outcomes(group, key, ctx)
             group = []
-        if key in closed:
-            yield _Outcome(line, rejection=Rejected("seizure", _reopened(key)))
+        if row_key in closed:
+            yield _Outcome(line, rejection=Rejected("seizure", _reopened(row_key)))
             continue
-        group.append((line, row))
+        key = row_key
+        group.append((line, row, refusal))
     if group:
-        yield finish()
+        yield from _group_outcomes(group, key, ctx)
+
+
+def _group_outcomes(group, key: str, ctx: Context) -> Iterator[_Outcome]:
+    """The seizure of a group of rows, or every row of it rejected."""
+    refused = {line: refusal for line, _row, refusal in group if refusal is not None}
+    if not refused:
+        try:
+            record = template_record([(line, row) for line, row, _r in group], ctx)
+        except Rejected as error:
+            refused = {getattr(error, "line", group[0][0]): error}
+        else:
+            yield _Outcome(group[0][0], record=record, rows=len(group))
+            return
+    because = Rejected("seizure", _with_its_seizure(key, min(refused)))
+    for line, _row, _refusal in group:
+        yield _Outcome(line, rejection=refused.get(line, because))
 
 
 def _no_key() -> str:
@@ -193,10 +224,21 @@ def _no_key() -> str:
 def _reopened(key: str) -> str:
     from django.utils.translation import gettext as _
 
+    # The seizure's rows above were read as the whole of it before these came: a file is
+    # read once, as it streams.
     return _(
-        "Rows of seizure “%(key)s” appear again after other seizures; keep a seizure's rows "
-        "together."
+        "Rows of seizure “%(key)s” appear again after other seizures: they are not imported, "
+        "and the seizure is its rows above alone. Keep a seizure's rows together."
     ) % {"key": key[:40]}
+
+
+def _with_its_seizure(key: str, line: int) -> str:
+    from django.utils.translation import gettext as _
+
+    return _(
+        "Not imported: seizure “%(key)s” is rejected for its line %(line)s, and a seizure is "
+        "imported whole or not at all."
+    ) % {"key": key[:40], "line": line}
 
 
 class _Writer:
@@ -281,6 +323,7 @@ class _Writer:
         legs, total = self._legs(record.port_calls)
         fields = record.fields
         names, item_names, run_id = batch.names, batch.item_names, self.run.pk
+        local = fields["occurred_at"].astimezone(self.ctx.zone(fields["port_id"]))
         seizure = (
             uuid.uuid4(),
             total,
@@ -288,11 +331,12 @@ class _Writer:
             self._route_json(record.route_countries),
             record.line,
             fingerprint,
+            local.date(),  # Seizure.occurred_on, which save() would keep
             *batch.same,
             *[fields[name] for name in names],
         )
         return _Draft(
-            fields["occurred_at"].astimezone(self.ctx.zone(fields["port_id"])).year,
+            local.year,
             seizure,
             [tuple(item[name] for name in item_names) for item in record.items],
             [
@@ -366,7 +410,7 @@ class _Writer:
             self._insert(batch, new, references)
         insert_tuples(ImportIssue, ISSUE_COLUMNS, issues)
         return {
-            "processed": len(outcomes),
+            "processed": sum(outcome.rows for outcome in outcomes),
             "imported": len(new) + again,
             "duplicates": len(records) - len(new) - again,
             "rejected": len(batch.issues),

@@ -40,8 +40,8 @@ def _enqueue(run: ImportRun) -> None:
 @transaction.atomic
 def import_run_create(*, user, unit, upload, dry_run: bool) -> ImportRun:
     """Store the upload with its SHA-256, check that it can be read at all (format,
-    encoding, header), and queue the run. A file that cannot be read is refused here,
-    before anything is queued, with the reason."""
+    encoding, header, quotes that close, at least one row), and queue the run. A file
+    that cannot be read is refused here, before anything is queued, with the reason."""
     if not may_import_into(user, unit):
         raise PermissionDenied(_("You may not import seizures into this unit."))
     size = upload.size

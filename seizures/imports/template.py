@@ -129,7 +129,7 @@ def _validated(value: str, column: str, normalise, validate) -> str:
     return text
 
 
-def _item(line: int, row: dict[str, str], flags: list) -> dict:
+def _item(line: int, row: dict[str, str], flags: list, ctx: Context) -> dict:
     substance_text = row.get("substance", "").strip()
     category = row.get("commodity", "").strip()
     if category:
@@ -163,7 +163,7 @@ def _item(line: int, row: dict[str, str], flags: list) -> dict:
             if category == CommodityCategory.DRUGS
             else Substance.OTHER_PRECURSOR
         )
-    amount = parse_amount(row.get("quantity", ""), "quantity")
+    amount = parse_amount(row.get("quantity", ""), "quantity", ctx)
     quantity, unit = item_quantity(
         amount=amount,
         unit_text=row.get("unit", ""),
@@ -172,7 +172,7 @@ def _item(line: int, row: dict[str, str], flags: list) -> dict:
         column="unit",
     )
     value_text = row.get("estimated_value", "").strip()
-    value = parse_amount(value_text, "estimated_value") if value_text else None
+    value = parse_amount(value_text, "estimated_value", ctx) if value_text else None
     currency = row.get("currency", "").strip().upper()
     if currency and not (len(currency) == 3 and currency.isalpha()):
         raise Rejected("currency", _("Use the three-letter ISO 4217 code, e.g. USD or EUR."))
@@ -255,7 +255,7 @@ def template_record(rows: list[tuple[int, dict[str, str]]], ctx: Context) -> Rec
     items = []
     for line, row in rows:
         try:
-            items.append(_item(line, row, flags))
+            items.append(_item(line, row, flags, ctx))
         except Rejected as error:
             error.line = line
             raise

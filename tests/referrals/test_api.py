@@ -698,6 +698,9 @@ def test_the_schema_documents_every_referral_operation_and_no_contact_address(db
         "/api/v1/referrals/{public_id}/",
         "/api/v1/recipients/",
         *(f"/api/v1/referrals/{{public_id}}/{step}/" for step in steps),
+        # Correcting one outcome: the answer to a pending request, a withdrawal.
+        "/api/v1/referrals/{public_id}/outcomes/{outcome_id}/answer/",
+        "/api/v1/referrals/{public_id}/outcomes/{outcome_id}/withdraw/",
     }
     schemas = document["components"]["schemas"]
     assert set(schemas["ReferralStatusEnum"]["enum"]) == set(ReferralStatus.values)
