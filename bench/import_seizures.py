@@ -8,7 +8,7 @@ Run from the repository root:
 The database is flushed first (it is the benchmark's own: ``ct_import`` or the SQLite
 file above, never the demo's). The file is written to var/ as a semicolon-separated IDS
 extract with the variety real extracts have (places that are ports and places that are
-not, "Unknown" cells, countries by UN name, decimal commas, a few bad rows).
+not, "Unknown" cells, countries by UN name, amounts with 0 to 3 decimals, a few bad rows).
 
 Prints one JSON object: rows per second for the first import (everything new) and the
 second (everything already there), peak RSS, and RSS sampled while the import ran, to
@@ -93,9 +93,9 @@ def write_file(path: Path, rows: int, seed: int) -> None:
             day = f"{rng.randint(2012, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
             if rng.random() < 0.3:
                 day = f"{day[8:10]}/{day[5:7]}/{day[:4]}"
-            amount = f"{rng.uniform(0.1, 900):.3f}"
-            if rng.random() < 0.2:
-                amount = amount.replace(".", ",")
+            # One decimal mark per file, as an export has; 0 to 3 decimals, so some amounts
+            # (12.500) could be thousands and the file's clearer ones (0.25) settle it.
+            amount = f"{rng.uniform(0.1, 900):.{rng.randint(0, 3)}f}"
             if n % 997 == 0:
                 amount = "-1"  # a few bad rows, as real files have
             origin, via, to = rng.choice(COUNTRIES), rng.choice(COUNTRIES), rng.choice(COUNTRIES)
