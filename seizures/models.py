@@ -12,6 +12,7 @@ from django_fsm import FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from casetracker.core.choices import HandlingCode
+from casetracker.core.currencies import is_currency
 from casetracker.core.models import Agency, Port, Unit
 from casetracker.core.timezones import local_date
 
@@ -409,9 +410,9 @@ class SeizedItem(models.Model):
                 if self.substance
                 else self.get_category_display(),
             }
-        if self.currency and not (len(self.currency) == 3 and self.currency.isalpha()):
+        self.currency = (self.currency or "").strip().upper()
+        if self.currency and not is_currency(self.currency):
             errors["currency"] = _("Use the three-letter ISO 4217 code, e.g. USD or EUR.")
-        self.currency = (self.currency or "").upper()
         needs_currency = (
             self.estimated_value is not None or self.quantity_unit == QuantityUnit.CURRENCY
         )

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from casetracker.core.currencies import is_currency
 from seizures.choices import SUBSTANCE_CATEGORY, CommodityCategory, Substance
 from seizures.validators import (
     normalise_container_number,
@@ -174,7 +175,7 @@ def _item(line: int, row: dict[str, str], flags: list, ctx: Context) -> dict:
     value_text = row.get("estimated_value", "").strip()
     value = parse_amount(value_text, "estimated_value", ctx) if value_text else None
     currency = row.get("currency", "").strip().upper()
-    if currency and not (len(currency) == 3 and currency.isalpha()):
+    if currency and not is_currency(currency):
         raise Rejected("currency", _("Use the three-letter ISO 4217 code, e.g. USD or EUR."))
     if (value is not None or unit == "currency") and not currency:
         raise Rejected("currency", _("Give the currency of the amount."))

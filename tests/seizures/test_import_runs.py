@@ -410,3 +410,14 @@ def test_an_unexpected_error_fails_the_run_with_a_message_instead_of_leaving_it_
     assert "Upload the file again" in run.error
     # A redelivered task leaves a finished run alone.
     assert services.import_run_execute(run_id=run.pk).status == ImportStatus.FAILED
+
+
+def test_a_currency_iso_4217_does_not_list_rejects_its_seizure(run_import):
+    header, drugs, cash = TEMPLATE_SAMPLE.decode().splitlines()[:3]
+    assert cash.endswith(",USD")
+    data = "\n".join([header, drugs, cash.removesuffix("USD") + "ZZQ"]) + "\n"
+
+    run = run_import(data.encode(), name="t.csv")
+
+    assert run.imported_count == 0
+    assert "ISO 4217" in run.issues.get(line=3).message

@@ -70,6 +70,26 @@ def test_it_refuses_a_unit_that_does_not_fit_the_substance(officer):
     assert "items.0.quantity_unit" in exc.value.message_dict
 
 
+@pytest.mark.parametrize("currency", ["ZZQ", "XTS", "US$"])
+def test_it_refuses_a_currency_iso_4217_does_not_list(officer, currency):
+    item = {
+        "category": "cash",
+        "quantity": 50000,
+        "quantity_unit": "currency",
+        "currency": currency,
+    }
+    with pytest.raises(ValidationError) as exc:
+        f.log_seizure(officer, parts=f.seizure_parts(items=[item]))
+    assert "items.0.currency" in exc.value.message_dict
+    assert not Seizure.objects.exists()
+
+
+def test_it_takes_a_currency_code_in_lower_case(officer):
+    item = {"category": "cash", "quantity": 50000, "quantity_unit": "currency", "currency": "eur"}
+    seizure = f.log_seizure(officer, parts=f.seizure_parts(items=[item]))
+    assert seizure.items.get().currency == "EUR"
+
+
 def test_a_seizure_without_items_is_refused(officer):
     with pytest.raises(ValidationError) as exc:
         f.log_seizure(officer, parts=f.seizure_parts(items=[]))
