@@ -10,8 +10,6 @@ sent on, no caching, no links into the app. Every use is audited against the ref
 
 from __future__ import annotations
 
-from functools import partial
-
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
@@ -231,10 +229,10 @@ def _with_lang(url: str, chosen: str, **query) -> str:
 def _in_language(view):
     """Run ``view(request, referral, token, chosen)`` in the holder's language."""
 
-    def wrapped(request, referral, token):
+    def wrapped(request, referral, token, **kwargs):
         language, chosen = _language(request, referral)
         with translation.override(language):
-            response = view(request, referral, token, chosen)
+            response = view(request, referral, token, chosen, **kwargs)
         response["Content-Language"] = language
         return response
 
@@ -323,13 +321,19 @@ def _messages(exc: ValidationError | PermissionDenied) -> list[str]:
 
 @require_http_methods(["GET", "POST"])
 def respond(request, token):
+    return _through_the_link(request, token, _respond)
+
+
+def _through_the_link(request, token, view, **kwargs):
+    """Every page of the link starts here: throttled, then the token read; ``view`` gets
+    ``(request, referral, token, **kwargs)``."""
     if refused := _too_many(request):
         return refused
     try:
         referral = referral_from_token(token)
     except LinkInvalid as exc:
         return _invalid(request, exc.message)
-    return _respond(request, referral, token)
+    return view(request, referral, token, **kwargs)
 
 
 @_in_language
@@ -388,13 +392,7 @@ def _respond(request, referral, token, chosen):
 @require_POST
 def outcome_add(request, token):
     """The link holder records an outcome; a refusal shows the page again with the form."""
-    if refused := _too_many(request):
-        return refused
-    try:
-        referral = referral_from_token(token)
-    except LinkInvalid as exc:
-        return _invalid(request, exc.message)
-    return _outcome_add(request, referral, token)
+    return _through_the_link(request, token, _outcome_add)
 
 
 @_in_language
@@ -440,26 +438,20 @@ OUTCOME_CHANGE_DONE = {
 @require_POST
 def outcome_answer(request, token, outcome_id):
     """The link holder records the answer to a pending request for legal assistance."""
-    return _outcome_change_entry(request, token, outcome_id, "answer")
+    return _through_the_link(
+        request, token, _outcome_change, outcome_id=outcome_id, change="answer"
+    )
 
 
 @require_POST
 def outcome_withdraw(request, token, outcome_id):
     """The link holder withdraws an outcome recorded by mistake."""
-    return _outcome_change_entry(request, token, outcome_id, "withdraw")
+    return _through_the_link(
+        request, token, _outcome_change, outcome_id=outcome_id, change="withdraw"
+    )
 
 
-def _outcome_change_entry(request, token, outcome_id, change: str):
-    if refused := _too_many(request):
-        return refused
-    try:
-        referral = referral_from_token(token)
-    except LinkInvalid as exc:
-        return _invalid(request, exc.message)
-    view = _in_language(partial(_outcome_change, outcome_id=outcome_id, change=change))
-    return view(request, referral, token)
-
-
+@_in_language
 def _outcome_change(request, referral, token, chosen, *, outcome_id, change: str):
     event = f"response_link_outcome_{change}"
     # The link reaches this referral's outcomes only.
@@ -507,13 +499,7 @@ def _outcome_change(request, referral, token, chosen, *, outcome_id, change: str
 
 @require_GET
 def dossier(request, token):
-    if refused := _too_many(request):
-        return refused
-    try:
-        referral = referral_from_token(token)
-    except LinkInvalid as exc:
-        return _invalid(request, exc.message)
-    return _dossier(request, referral, token)
+    return _through_the_link(request, token, _dossier)
 
 
 @_in_language

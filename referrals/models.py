@@ -17,6 +17,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from casetracker.core.choices import HandlingCode, Role, UnitKind
 from casetracker.core.currencies import is_currency
 from casetracker.core.models import Unit
+from casetracker.core.timezones import earliest_date_anywhere, latest_date_anywhere
 from seizures.choices import (
     SUBSTANCE_CATEGORY,
     CommodityCategory,
@@ -610,21 +611,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
-
-
-# The offsets from UTC in use at the two ends of the earth (Baker Island, the Line Islands):
-# a calendar date outside what they give for an instant is that instant's date nowhere.
-WESTERNMOST_OFFSET, EASTERNMOST_OFFSET = dt.timedelta(hours=-12), dt.timedelta(hours=14)
-
-
-def earliest_date_anywhere(instant: dt.datetime) -> dt.date:
-    """The date ``instant`` falls on where it is earliest in the calendar (UTC-12)."""
-    return (instant.astimezone(dt.UTC) + WESTERNMOST_OFFSET).date()
-
-
-def latest_date_anywhere(instant: dt.datetime) -> dt.date:
-    """The date ``instant`` falls on where it is latest in the calendar (UTC+14)."""
-    return (instant.astimezone(dt.UTC) + EASTERNMOST_OFFSET).date()
 
 
 class CountedOutcomes(models.Manager):

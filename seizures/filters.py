@@ -13,6 +13,8 @@ from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
+from casetracker.core.timezones import EASTERNMOST_OFFSET, WESTERNMOST_OFFSET
+
 from .choices import CommodityCategory, SeizureStatus, Substance
 from .models import Container
 from .validators import normalise_container_number
@@ -40,10 +42,6 @@ def filter_commodity(queryset, code: str):
     )
 
 
-# The offsets from UTC of the first and last places on earth to start a day.
-EASTERNMOST, WESTERNMOST = dt.timedelta(hours=14), dt.timedelta(hours=12)
-
-
 def _utc_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
@@ -61,14 +59,14 @@ class SeizureFilterMethods:
         if value <= dt.date.min + dt.timedelta(days=1):
             return queryset.filter(occurred_on__gte=value)
         return queryset.filter(
-            occurred_at__gte=_utc_midnight(value) - EASTERNMOST, occurred_on__gte=value
+            occurred_at__gte=_utc_midnight(value) - EASTERNMOST_OFFSET, occurred_on__gte=value
         )
 
     def filter_date_to(self, queryset, name, value):
         if value >= dt.date.max - dt.timedelta(days=1):  # no instant after it to write down
             return queryset.filter(occurred_on__lte=value)
         return queryset.filter(
-            occurred_at__lt=_utc_midnight(value + dt.timedelta(days=1)) + WESTERNMOST,
+            occurred_at__lt=_utc_midnight(value + dt.timedelta(days=1)) - WESTERNMOST_OFFSET,
             occurred_on__lte=value,
         )
 

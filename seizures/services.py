@@ -5,7 +5,6 @@ either all of it is valid and stored, or nothing is and every error is reported 
 field it belongs to.
 """
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from geopy.distance import geodesic
 
 from casetracker.core import access
 from casetracker.core.roles import Action, can
+from casetracker.core.timezones import earliest_date_anywhere
 
 from .choices import PortCallRole
 from .models import Container, Party, PortCall, ReferenceCounter, SeizedItem, Seizure
@@ -274,11 +274,6 @@ def seizure_update(
     return seizure
 
 
-# Where a day starts last on earth (UTC-12): the same bound as the outcomes' own check
-# (referrals.models.earliest_date_anywhere), written here since seizures import no app.
-WESTERNMOST_OFFSET = dt.timedelta(hours=-12)
-
-
 def _after_its_follow_up(seizure: Seizure) -> str:
     """Why the seizure cannot have occurred when it now says, or "": not after one of its
     referrals was sent, nor after one of its outcomes' dates in every time zone (an
@@ -294,7 +289,7 @@ def _after_its_follow_up(seizure: Seizure) -> str:
             "date": date_format(timezone.localtime(first_sent), "DATETIME_FORMAT")
         }
     first_outcome = seizure.outcomes.aggregate(first=Min("occurred_on"))["first"]
-    earliest_day = (seizure.occurred_at.astimezone(dt.UTC) + WESTERNMOST_OFFSET).date()
+    earliest_day = earliest_date_anywhere(seizure.occurred_at)
     if first_outcome is not None and first_outcome < earliest_day:
         return _(
             "The seizure cannot be dated after what its follow-up achieved: an outcome is "

@@ -24,12 +24,12 @@ What is left out, and why:
 
 from collections import defaultdict
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from casetracker.core import timezones
 from casetracker.core.roles import Action, can
 from seizures.choices import SeizureStatus
 from seizures.models import Container, PortCall, SeizedItem, Seizure
@@ -183,7 +183,4 @@ def _shaped(row: dict, items: list, route: list) -> dict:
 def port_local(moment: datetime, zone_name: str) -> datetime:
     # The day that counts is the day at the port: a seizure at 23:30 in Guayaquil is not
     # one of the next day's seizures because it is already tomorrow in UTC.
-    try:
-        return moment.astimezone(ZoneInfo(zone_name))
-    except (ZoneInfoNotFoundError, ValueError):
-        return moment
+    return moment.astimezone(timezones.zone(zone_name))

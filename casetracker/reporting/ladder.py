@@ -45,11 +45,9 @@ A referral's own ladder is the same computation over that referral's events alon
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -57,6 +55,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from casetracker.core import timezones
 from casetracker.core.choices import UnitKind
 from forensics.choices import LinkStatus, TaskStatus
 from forensics.models import ForensicTask, SeizureLink
@@ -155,17 +154,9 @@ class SeizureLadder:
     referrals: dict[int, tuple[Ladder, bool]]  # referral id -> (its own ladder, counts)
 
 
-@functools.lru_cache(maxsize=512)
-def _zone(name: str) -> dt.tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
-
-
 def day_start(day: dt.date, zone: str) -> dt.datetime:
     """The start of ``day`` at the port (its time zone), in UTC."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=_zone(zone)).astimezone(dt.UTC)
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezones.zone(zone)).astimezone(dt.UTC)
 
 
 def referral_counts(referral: ReferralFacts) -> bool:
