@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casetracker.core.models import Unit
 
-from .choices import ImportLayout, ImportStatus, IssueKind
+from .choices import DecimalMark, ImportLayout, ImportStatus, IssueKind
 
 
 def import_file_path(instance, filename: str) -> str:
@@ -33,6 +33,9 @@ class ImportRun(models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     layout = models.CharField(_("layout"), max_length=10, choices=ImportLayout.choices)
     dry_run = models.BooleanField(_("dry run"), default=False)
+    decimal_mark = models.CharField(
+        _("decimal mark"), max_length=5, choices=DecimalMark.choices, default=DecimalMark.AUTO
+    )
     # The dry run this import was confirmed from, if any.
     confirms = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

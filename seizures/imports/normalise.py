@@ -102,7 +102,7 @@ class Record:
 class Context:
     """What every row of one run is checked against, loaded once."""
 
-    def __init__(self, *, unit, ports: dict[str, tuple[str, str]]):
+    def __init__(self, *, unit, ports: dict[str, tuple[str, str]], chosen_mark: str | None = None):
         # ports: locode → (country code, time zone), every port of the gazetteer.
         self.unit = unit
         self.unit_country = str(unit.country.code)
@@ -116,10 +116,16 @@ class Context:
         # The decimal marks the file's amounts have shown so far ("2,5", "1,234.5"): they
         # tell whether its "12,000" is twelve or twelve thousand (parse_amount).
         self.decimal_marks: set[str] = set()
+        # The decimal mark the uploader chose ("." or ","), None to let the file tell: it
+        # settles every amount from the first row, and an amount showing the other is
+        # refused.
+        self.chosen_mark = chosen_mark
 
     @property
     def decimal_mark(self) -> str | None:
-        """The file's decimal mark, if its amounts so far used one and only one."""
+        """The mark chosen, or else the file's, if its amounts so far used one only."""
+        if self.chosen_mark:
+            return self.chosen_mark
         return next(iter(self.decimal_marks)) if len(self.decimal_marks) == 1 else None
 
     def add_place_names(self, rows) -> None:
@@ -273,11 +279,13 @@ def parse_amount(value: str, column: str, ctx: Context | None = None) -> Decimal
     "12,000" and "1.500" could be thousands or three decimals: the decimal mark the
     file's amounts have shown before settles it (``Context.decimal_marks``); while they
     have shown none, or both, the row is rejected rather than stored a thousand times
-    off, silently."""
+    off, silently. A decimal mark chosen for the import (``Context.chosen_mark``) settles
+    them instead, and an amount that shows the other mark is rejected."""
     text = value.strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
     if not text or (not text[0].isdigit() and vocab.is_unknown(text)):
         raise Rejected(column, _("The amount is missing; an item needs its quantity."))
     mark = None  # the decimal mark this amount shows, if it shows one
+    shown = None  # the decimal mark it cannot be read without, where that is not ``mark``
     if "," in text and "." in text:
         mark = "." if text.rfind(".") > text.rfind(",") else ","
         text = text.replace(",", "") if mark == "." else text.replace(".", "").replace(",", ".")
@@ -288,6 +296,8 @@ def parse_amount(value: str, column: str, ctx: Context | None = None) -> Decimal
                 mark = "." if separator == "," else ","
                 text = text.replace(separator, "")
             elif separator == ",":
+                # 1,23,456: commas that are no decimal mark, though they teach the file nothing
+                shown = "."
                 text = text.replace(",", "")
         elif _AMBIGUOUS_AMOUNT.fullmatch(text):
             settled = ctx.decimal_mark if ctx is not None else None
@@ -297,6 +307,9 @@ def parse_amount(value: str, column: str, ctx: Context | None = None) -> Decimal
         else:
             mark = separator
             text = text.replace(",", ".")  # a decimal comma, as semicolon-separated files use
+    chosen = ctx.chosen_mark if ctx is not None else None
+    if chosen and (shown or mark) not in (None, chosen):
+        raise Rejected(column, _contradicts_mark(value.strip(), chosen))
     try:
         amount = Decimal(text)
     except InvalidOperation:
@@ -312,6 +325,13 @@ def parse_amount(value: str, column: str, ctx: Context | None = None) -> Decimal
     if mark is not None and ctx is not None:
         ctx.decimal_marks.add(mark)
     return amount
+
+
+def _contradicts_mark(value: str, chosen: str) -> str:
+    return _(
+        "“%(value)s” does not fit the decimal mark chosen for this import, “%(mark)s”: "
+        "correct the amount, or upload the file again with the decimal mark it uses."
+    ) % {"value": value[:40], "mark": chosen}
 
 
 def _ambiguous_amount(value: str, text: str, separator: str) -> str:

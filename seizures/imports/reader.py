@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import BinaryIO
@@ -108,6 +108,11 @@ class Source:
     total_rows: int
     rows: Iterator[tuple[int, list[str]]] = field(repr=False)
     notes: list[str] = field(default_factory=list)
+    # The same rows from the first again, for a pass over the whole file before ``rows``
+    # is read (the template's split seizures); to be read to its end first.
+    rows_again: Callable[[], Iterator[tuple[int, list[str]]]] | None = field(
+        default=None, repr=False
+    )
 
 
 def _is_xlsx(head: bytes, fileobj: BinaryIO) -> bool:
@@ -155,8 +160,11 @@ def _is_xlsx(head: bytes, fileobj: BinaryIO) -> bool:
     return True
 
 
-def open_source(fileobj: BinaryIO) -> Source:
-    """Look at the file, settle its format and layout, and return its rows to come."""
+def open_source(fileobj: BinaryIO, *, decimal_mark: str = ".") -> Source:
+    """Look at the file, settle its format and layout, and return its rows to come.
+
+    ``decimal_mark`` is the one a workbook's number cells are written with: the one
+    chosen for the import, which then reads them as they are meant."""
     fileobj.seek(0)
     head = fileobj.read(8)
     if not head:
@@ -168,7 +176,7 @@ def open_source(fileobj: BinaryIO) -> Source:
     if head.startswith(b"%PDF"):
         raise FileRefused(_("This is a PDF document; upload the CSV or XLSX file instead."))
     if _is_xlsx(head, fileobj):
-        return _open_xlsx(fileobj)
+        return _open_xlsx(fileobj, decimal_mark)
     return _open_csv(fileobj)
 
 
@@ -301,15 +309,20 @@ def _open_csv(fileobj: BinaryIO) -> Source:
     total = _check_quotes(text, delimiter)
     if not total:
         raise _no_rows()
-    text.seek(0)
-    text.readline()
     return Source(
         layout=layout,
         columns=columns,
         total_rows=total,
-        rows=_csv_rows(text, delimiter),
+        rows=_rows_after_header(text, delimiter),
         notes=notes,
+        rows_again=lambda: _rows_after_header(text, delimiter),
     )
+
+
+def _rows_after_header(text: io.TextIOWrapper, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    text.seek(0)
+    text.readline()
+    yield from _csv_rows(text, delimiter)
 
 
 # Fed to csv after the file's last line: it comes back as a row of its own unless a quote
@@ -425,7 +438,7 @@ class CellTooLong:
 # --- XLSX ----------------------------------------------------------------------------------
 
 
-def _as_text(value) -> str:
+def _as_text(value, decimal_mark: str = ".") -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -436,7 +449,7 @@ def _as_text(value) -> str:
         return str(value)
     if isinstance(value, float):
         # repr is the shortest text that reads back as the same float: 0.1, not 0.1000…
-        return format(Decimal(repr(value)).normalize(), "f")
+        return format(Decimal(repr(value)).normalize(), "f").replace(".", decimal_mark)
     return str(value)
 
 
@@ -504,7 +517,7 @@ def _scan_sheet(sheet, *, until_data: bool = False) -> _SheetScan:
                 return scan
 
 
-def _open_xlsx(fileobj: BinaryIO) -> Source:
+def _open_xlsx(fileobj: BinaryIO, decimal_mark: str) -> Source:
     from openpyxl import load_workbook
 
     fileobj.seek(0)
@@ -514,13 +527,13 @@ def _open_xlsx(fileobj: BinaryIO) -> Source:
     except Exception:  # openpyxl raises many kinds on a damaged workbook
         raise FileRefused(_("The workbook cannot be opened; it may be damaged.")) from None
     try:
-        return _read_sheet(workbook)
+        return _read_sheet(workbook, decimal_mark)
     except BaseException:
         workbook.close()
         raise
 
 
-def _read_sheet(workbook) -> Source:
+def _read_sheet(workbook, decimal_mark: str) -> Source:
     # Only one sheet is read: a second one with records would be left out without a word.
     scans = {sheet.title: _scan_sheet(sheet, until_data=True) for sheet in workbook.worksheets}
     filled = [title for title, scan in scans.items() if scan.has_data]
@@ -554,7 +567,10 @@ def _read_sheet(workbook) -> Source:
     layout, columns = found
     _check_columns(layout, columns)
 
-    lines = _xlsx_lines(rows, len(columns), scan.merged)
+    def lines_from(rows) -> Iterator[tuple[int, list[str]]]:
+        return _xlsx_lines(rows, len(columns), scan.merged, decimal_mark)
+
+    lines = lines_from(rows)
     for line, cells in lines:
         if any(cell.strip() for cell in cells):
             first = (line, cells)
@@ -581,10 +597,12 @@ def _read_sheet(workbook) -> Source:
         total_rows=max(scan.rows - 1, 1),
         rows=cells(),
         notes=notes,
+        # Read-only openpyxl parses the sheet's XML anew for each pass.
+        rows_again=lambda: lines_from(sheet.iter_rows(min_row=2, min_col=1, values_only=True)),
     )
 
 
-def _xlsx_lines(rows, width: int, merged) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_lines(rows, width: int, merged, decimal_mark: str) -> Iterator[tuple[int, list[str]]]:
     """The sheet's rows from line 2 as text cells, as many as the header's. Merged cells
     take the value the spreadsheet shows in them, the one of the range's first cell (the
     file keeps it there only); a range that starts in the header is left alone."""
@@ -594,7 +612,7 @@ def _xlsx_lines(rows, width: int, merged) -> Iterator[tuple[int, list[str]]]:
             starting.setdefault(first_row, []).append((last_row, first_col, min(last_col, width)))
     active: list[tuple[int, int, int, str]] = []  # last row, columns, value
     for line, row in enumerate(rows, start=2):
-        cells = [_as_text(cell) for cell in row]
+        cells = [_as_text(cell, decimal_mark) for cell in row]
         # Without a stored dimension a row is as long as its last cell: pad it to the
         # header, and drop empty cells beyond it (cells with text there still reject it).
         while len(cells) > width and not cells[-1]:

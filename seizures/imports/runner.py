@@ -121,7 +121,7 @@ class _Batch:
         self.stored: dict[str, int] = {}  # fingerprint → import run, as _Writer._stored
 
 
-def _context(unit) -> tuple[Context, dict]:
+def _context(unit, chosen_mark: str | None = None) -> tuple[Context, dict]:
     ports, points, names = {}, {}, []
     for locode, country, zone, lat, lon, name, aliases in Port.objects.values_list(
         "locode", "country", "timezone", "latitude", "longitude", "name", "aliases"
@@ -130,7 +130,7 @@ def _context(unit) -> tuple[Context, dict]:
         points[locode] = (lat, lon)
         if country == str(unit.country.code):
             names.append((locode, name, aliases))
-    ctx = Context(unit=unit, ports=ports)
+    ctx = Context(unit=unit, ports=ports, chosen_mark=chosen_mark)
     ctx.add_place_names(names)
     return ctx, points
 
@@ -157,10 +157,12 @@ def _template_outcomes(source, ctx: Context) -> Iterator[_Outcome]:
     A bad row rejects its whole seizure, every row reported with its line: stored without
     that row, the seizure would be incomplete, and the fixed file would bring it again,
     whole, as another seizure (its fingerprint differs). So a row refused by
-    ``check_cells`` still joins its seizure, by its key where that can be read."""
+    ``check_cells`` still joins its seizure, by its key where that can be read. A seizure
+    whose rows are split by other seizures' is rejected whole too, which only a pass over
+    the file's keys before any row is written can tell (``split_keys``)."""
     columns = source.columns
     key_at = columns.index("seizure")
-    closed: set[str] = set()
+    split = split_keys(source.rows_again(), key_at)
     group: list[tuple[int, dict | None, Rejected | None]] = []  # (line, row, refusal)
     key = ""  # the group's
 
@@ -173,9 +175,7 @@ def _template_outcomes(source, ctx: Context) -> Iterator[_Outcome]:
             row = dict(zip(columns, cells, strict=True))
         except Rejected as error:
             refusal = error
-        row_key = cells[key_at].strip() if key_at < len(cells) else ""
-        if row_key == CellTooLong.MARK:
-            row_key = ""
+        row_key = _row_key(cells, key_at)
         if not row_key:
             # No key, or none that can be read: most likely a further row of the seizure
             # above typed without it, so it rejects that seizure with it rather than leave
@@ -187,20 +187,65 @@ def _template_outcomes(source, ctx: Context) -> Iterator[_Outcome]:
                 yield _Outcome(line, rejection=refusal)
             continue
         if group and row_key != key:
-            closed.add(key)
-            yield from _group_outcomes(group, key, ctx)
+            yield from _group_outcomes(group, key, ctx, split)
             group = []
-        if row_key in closed:
-            yield _Outcome(line, rejection=Rejected("seizure", _reopened(row_key)))
-            continue
         key = row_key
         group.append((line, row, refusal))
     if group:
-        yield from _group_outcomes(group, key, ctx)
+        yield from _group_outcomes(group, key, ctx, split)
 
 
-def _group_outcomes(group, key: str, ctx: Context) -> Iterator[_Outcome]:
+def _row_key(cells: list[str], key_at: int) -> str:
+    """The row's seizure key; "" when it has none that can be read."""
+    key = cells[key_at].strip() if key_at < len(cells) else ""
+    return "" if key == CellTooLong.MARK else key
+
+
+# The lines named where a split seizure's stretches of rows start: enough to find them.
+SPLIT_LINES_SHOWN = 3
+
+
+def split_keys(rows, key_at: int) -> dict[int, list[int]]:
+    """The seizure keys of the file whose rows do not all follow each other, as
+    ``hash(key)`` → the lines where its rows start again after other seizures' rows
+    (its first stretch is not known to be one of several when it is read).
+
+    Grouped as ``_template_outcomes`` groups them: blank rows and rows without a key
+    break no seizure. Every key is held as its hash, an int in a set: 60 to 100 bytes per
+    seizure of the file (20 to 30 MB for 300 000), however long the keys. Two keys with the same
+    64-bit hash (about one chance in 10^9 for a million keys) would both be taken as split
+    if one were: a seizure rejected with its reason, never one stored in part."""
+    seen: set[int] = set()
+    split: dict[int, list[int]] = {}
+    current = None
+    for line, cells in rows:
+        key = _row_key(cells, key_at)
+        if not key:
+            continue
+        hashed = hash(key)
+        if hashed == current:
+            continue
+        if hashed in seen:
+            starts = split.setdefault(hashed, [])
+            if len(starts) <= SPLIT_LINES_SHOWN:  # one more than shown: tells there are more
+                starts.append(line)
+        seen.add(hashed)
+        current = hashed
+    return split
+
+
+def _group_outcomes(group, key: str, ctx: Context, split: dict) -> Iterator[_Outcome]:
     """The seizure of a group of rows, or every row of it rejected."""
+    starts = split.get(hash(key))
+    if starts is not None:
+        if group[0][0] < starts[0]:
+            # The seizure's first stretch, which the first pass could not know was one:
+            # its later stretches name it too.
+            starts.insert(0, group[0][0])
+        because = Rejected("seizure", _split(key, starts))
+        for line, _row, _refusal in group:
+            yield _Outcome(line, rejection=because)
+        return
     refused = {line: refusal for line, _row, refusal in group if refusal is not None}
     if not refused:
         try:
@@ -221,15 +266,17 @@ def _no_key() -> str:
     return _("The seizure column is empty; it groups the rows of one seizure.")
 
 
-def _reopened(key: str) -> str:
+def _split(key: str, starts: list[int]) -> str:
     from django.utils.translation import gettext as _
 
-    # The seizure's rows above were read as the whole of it before these came: a file is
-    # read once, as it streams.
+    lines = ", ".join(map(str, starts[:SPLIT_LINES_SHOWN]))
+    if len(starts) > SPLIT_LINES_SHOWN:
+        lines += ", …"
     return _(
-        "Rows of seizure “%(key)s” appear again after other seizures: they are not imported, "
-        "and the seizure is its rows above alone. Keep a seizure's rows together."
-    ) % {"key": key[:40]}
+        "Seizure “%(key)s” is not imported: its rows are not together but split by other "
+        "seizures' rows (its rows start at lines %(lines)s). Keep a seizure's rows "
+        "together, one after the other, and import the file again."
+    ) % {"key": key[:40], "lines": lines}
 
 
 def _with_its_seizure(key: str, line: int) -> str:

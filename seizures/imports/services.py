@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from casetracker.core.choices import UnitKind
 from casetracker.core.roles import Action, can
 
-from .choices import ImportStatus
+from .choices import DecimalMark, ImportStatus
 from .models import ImportRun
 from .pipeline import Pipeline, rare_collections
 from .reader import FileRefused, open_source
@@ -38,7 +38,9 @@ def _enqueue(run: ImportRun) -> None:
 
 
 @transaction.atomic
-def import_run_create(*, user, unit, upload, dry_run: bool) -> ImportRun:
+def import_run_create(
+    *, user, unit, upload, dry_run: bool, decimal_mark: str = DecimalMark.AUTO
+) -> ImportRun:
     """Store the upload with its SHA-256, check that it can be read at all (format,
     encoding, header, quotes that close, at least one row), and queue the run. A file
     that cannot be read is refused here, before anything is queued, with the reason."""
@@ -71,10 +73,13 @@ def import_run_create(*, user, unit, upload, dry_run: bool) -> ImportRun:
         size=size,
         layout=source.layout,
         dry_run=dry_run,
+        decimal_mark=decimal_mark,
         uploaded_by=user,
         total_rows=source.total_rows,
         notes=source.notes,
     )
+    # A caller other than the form may pass a decimal mark the choices lack: refused here.
+    run.full_clean(exclude=["file", "uploaded_by", "unit"])
     run.file.save("upload", File(upload), save=False)
     run.save()
     _enqueue(run)
@@ -96,6 +101,7 @@ def import_run_confirm(*, user, run: ImportRun) -> ImportRun:
         size=run.size,
         layout=run.layout,
         dry_run=False,
+        decimal_mark=run.decimal_mark,
         confirms=run,
         uploaded_by=user,
         total_rows=run.total_rows,
@@ -140,7 +146,8 @@ def import_run_execute(*, run_id: int) -> ImportRun | None:
 
 
 def _execute(run: ImportRun) -> None:
-    ctx, points = _context(run.unit)
+    chosen = DecimalMark(run.decimal_mark).character
+    ctx, points = _context(run.unit, chosen)
     writer = _Writer(run, ctx, points)
     # A second thread has its own connection: it cannot see rows of a transaction still
     # open here (tests, or a caller's atomic block), and SQLite takes one writer anyway.
@@ -152,7 +159,7 @@ def _execute(run: ImportRun) -> None:
     sink = Pipeline(writer) if threaded else writer
     try:
         with rare_collections(), run.file.open("rb") as fileobj:
-            source = open_source(fileobj)
+            source = open_source(fileobj, decimal_mark=chosen or ".")
             batch = []
             for outcome in _outcomes(source, ctx):
                 batch.append(outcome)

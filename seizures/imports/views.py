@@ -19,7 +19,7 @@ from casetracker.core.choices import UnitKind
 from casetracker.core.models import Unit
 from casetracker.core.roles import Action, can
 
-from .choices import IssueKind
+from .choices import DecimalMark, IssueKind
 from .models import ImportRun
 from .services import import_run_confirm, import_run_create, may_import_into
 from .template import template_csv, template_xlsx
@@ -31,6 +31,16 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File"),
         help_text=gettext_lazy("An IDS extract (CSV, semicolons) or the template (CSV or XLSX)."),
+    )
+    decimal_mark = forms.ChoiceField(
+        label=gettext_lazy("Decimal mark"),
+        choices=DecimalMark.choices,
+        initial=DecimalMark.AUTO,
+        required=False,  # left out (a script's upload): as the file shows
+        help_text=gettext_lazy(
+            "How to read amounts such as 12,000 or 1.500. As the file shows: its other "
+            "amounts decide, and those they cannot are rejected."
+        ),
     )
     dry_run = forms.BooleanField(
         label=gettext_lazy("Dry run: show what would be imported, store nothing"),
@@ -47,7 +57,7 @@ class ImportForm(forms.Form):
                     kind__in=UnitKind.control_units(), port__isnull=False
                 ).order_by("code"),
             )
-            self.order_fields(["unit", "file", "dry_run"])
+            self.order_fields(["unit", "file", "decimal_mark", "dry_run"])
 
 
 def _require_import(user) -> None:
@@ -86,6 +96,7 @@ def import_start(request):
                 unit=unit,
                 upload=form.cleaned_data["file"],
                 dry_run=form.cleaned_data["dry_run"],
+                decimal_mark=form.cleaned_data["decimal_mark"] or DecimalMark.AUTO,
             )
         except ValidationError as exc:
             form.add_error("file", exc)
