@@ -24,8 +24,10 @@ import hashlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TypedDict
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -136,11 +138,22 @@ class Chart:
 # --- formatting ------------------------------------------------------------------------
 
 
+def rounded(value: float | Decimal, places: int = 0) -> str:
+    """``value`` rounded half up to ``places`` decimals, in the active language's notation
+    with its grouping ("1,234.5", "1 234,5"). Django's ``number_format`` cuts the digits it
+    does not show (2/3 as "66 %", 15.96 days as "15.9"); the dashboard, its charts and the
+    PDF all go through here, so they agree with each other and with a spreadsheet's display
+    of the XLSX."""
+    # From the shortest text of a float (str), not its binary value: 0.15 is "0.2", as a
+    # reader rounds the digits they see, not 0.1499999… as the float holds.
+    exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return number_format(exact, decimal_pos=places, force_grouping=True)
+
+
 def default_number(value: float) -> str:
-    """Thousands grouped ("12,345"); a fraction only where there is one ("6.5")."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.1f}"
+    """Thousands grouped ("12,345", "12 345"); a fraction only where there is one ("6.5",
+    "6,5"): the reader's notation, as the page and the report are in their language."""
+    return rounded(value, 0 if float(value).is_integer() else 1)
 
 
 def _clean(text: object) -> str:

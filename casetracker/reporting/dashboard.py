@@ -12,17 +12,15 @@ is capped. An empty cohort skips the figures altogether: there is nothing to dra
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Min
 from django.shortcuts import render
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from . import charts, evaluation, figures
+from .charts import rounded
 from .filters import EvaluationFilter
 
 # Query-string keys of the seizure list's pager: not part of the cohort.
@@ -34,17 +32,6 @@ CHARTED_BREAKDOWN = "unit"
 
 
 # --- formatting: the reader's locale, not Python's -------------------------------------------
-
-
-def rounded(value: float | Decimal, places: int = 0) -> str:
-    """``value`` rounded half up to ``places`` decimals, in the locale's notation with its
-    grouping ("66.7", "66,7"). Django's ``number_format`` cuts the digits it does not
-    show (2/3 as "66 %", 15.96 days as "15.9"); the dashboard and the PDF both go through
-    here, so they agree with each other and with a spreadsheet's display of the XLSX."""
-    # From the shortest text of a float (str), not its binary value: 0.15 is "0.2", as a
-    # reader rounds the digits they see, not 0.1499999… as the float holds.
-    exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return number_format(exact, decimal_pos=places, force_grouping=True)
 
 
 def count(value: int | None) -> str:

@@ -40,7 +40,6 @@ from seizures.pdf import FONT, FONT_BOLD, _register_fonts, _styles, numbered_pdf
 
 from . import charts
 from .choices import Rung
-from .dashboard import rounded
 from .report_tables import (
     COUNT,
     DATETIME,
@@ -50,6 +49,7 @@ from .report_tables import (
     TEXT,
     Block,
     Column,
+    Tally,
     report_sections,
 )
 
@@ -70,6 +70,8 @@ REPLACEMENTS = {"→": "->", "\u202f": " ", "\u00a0": " "}
 
 
 def _glyphs() -> Mapping[int, int]:
+    # pdf_safe may run before any PDF is built in this process.
+    _register_fonts()
     return pdfmetrics.getFont(FONT).face.charToGlyph
 
 
@@ -107,7 +109,7 @@ def _when(moment: dt.datetime) -> str:
 
 def _number(value: float, decimals: int = 0) -> str:
     # Rounded as the dashboard rounds (half up), not cut: the page and the file agree.
-    return rounded(value, decimals)
+    return charts.rounded(value, decimals)
 
 
 def share_text(value: float | None) -> str:
@@ -118,6 +120,8 @@ def formatted(value, kind: str) -> str:
     """A cell as the PDF writes it."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, Tally):
+        return pdf_safe(value.text(_number)) if value.counts else "—"
     if kind == SHARE:
         return share_text(value)
     if kind == COUNT and isinstance(value, int | float):
@@ -277,7 +281,8 @@ def _section_charts(key: str, report: dict) -> list[Flowable]:
             }
             for g in groups
         ]
-        return [_bar(rows, _("Seizures (the %(n)s largest groups)") % {"n": len(groups)})]
+        title = _("Seizures (the %(n)s largest groups)") % {"n": _number(len(groups))}
+        return [_bar(rows, title)]
     if key == "stop_reasons":
         rows = [
             {"label": r["name"], "value": r["count"]} for r in report["stop_reasons"]["declined"]
@@ -333,7 +338,10 @@ def _cover(report: dict, filters_summary: str, generated_at: dt.datetime, styles
                 (
                     _("Stalled"),
                     _("%(count)s seizures without progress for more than %(days)s days")
-                    % {"count": _number(report["stalled"]), "days": report["stalled_days"]},
+                    % {
+                        "count": _number(report["stalled"]),
+                        "days": _number(report["stalled_days"]),
+                    },
                 ),
             ],
             styles,
@@ -417,7 +425,7 @@ def method_notes(stalled_days: int) -> list[tuple[str, str]]:
                 "or flag first raised, or the seizure itself when nothing happened) is more "
                 "than %(days)s days before the figures' instant."
             )
-            % {"days": stalled_days},
+            % {"days": _number(stalled_days)},
         ),
         (
             _("Shares"),

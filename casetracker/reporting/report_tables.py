@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -78,6 +79,21 @@ class Section:
     key: str
     title: str
     blocks: list[Block]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Named counts in one text cell ("No link: 1234; Other: 2"). As text (``str``) the
+    counts stay as they are, for the CSV and XLSX; the PDF passes its own ``number`` to
+    write them in the reader's notation."""
+
+    counts: tuple[tuple[str, int], ...]
+
+    def text(self, number: Callable[[int], str] = str) -> str:
+        return "; ".join(f"{name}: {number(n)}" for name, n in self.counts)
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 def _count(title: str, **kwargs) -> Column:
@@ -247,8 +263,8 @@ def _stalled(report: dict) -> Section:
     return Section("stalled", _("Stalled"), [block])
 
 
-def _reasons_text(reasons: list[dict]) -> str:
-    return "; ".join(f"{r['name']}: {r['count']}" for r in reasons)
+def _reasons_text(reasons: list[dict]) -> Tally:
+    return Tally(tuple((r["name"], r["count"]) for r in reasons))
 
 
 def _recipients(report: dict) -> Section:

@@ -13,7 +13,10 @@ The run is the outbox of its own build: it is committed before the task is publi
 when the broker is away the publish fails quietly (logged) and the run waits, queued.
 ``report_runs_sweep`` (every few minutes, from the beat process) publishes again the runs
 still queued a while after they were asked for, and gives up on those queued for an hour:
-their page says so and stops waiting.
+their page says so and stops waiting. A run may therefore reach the workers twice (the
+sweeper's copy of a run waiting behind others, the broker's redelivery of a task whose
+worker died): the task claims the run first (``report_run_claim``, one conditional UPDATE)
+and only the delivery that wins builds it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +52,11 @@ CONTENT_TYPES = {
 }
 # Progress (percent) at each step of the build: the figures are most of the work.
 STARTED, FIGURES_DONE, RENDERED = 5, 60, 95
+# A build runs at most the task's hard time limit (tasks.report_build); a run still
+# "running" after that was killed with its worker: a redelivered task may claim it again,
+# and one still running well after that will never finish.
+BUILD_TIME_LIMIT = dt.timedelta(seconds=360)
+OVERDUE_AFTER = BUILD_TIME_LIMIT + dt.timedelta(minutes=1)
 
 
 # --- filters -----------------------------------------------------------------------------------
@@ -187,18 +196,31 @@ def _set_progress(run_id: int, percent: int) -> None:
     ReportRun.objects.filter(pk=run_id).update(progress=percent)
 
 
+def report_run_claim(*, run_id: int) -> bool:
+    """Take the run for this worker: True if it was queued, or running on a claim so old
+    that its worker is dead (the task's hard time limit has passed); False otherwise.
+
+    One conditional UPDATE, so of two deliveries of the task (the sweeper's copy of a run
+    waiting behind others, say) exactly one wins, and a finished run is never touched."""
+    now = timezone.now()
+    claimable = Q(status=ReportRun.Status.QUEUED) | Q(
+        status=ReportRun.Status.RUNNING, started_at__lt=now - BUILD_TIME_LIMIT
+    )
+    return bool(
+        ReportRun.objects.filter(claimable, pk=run_id).update(
+            status=ReportRun.Status.RUNNING, started_at=now, progress=STARTED, message=""
+        )
+    )
+
+
 def report_run_execute(*, run_id: int) -> ReportRun | None:
-    """Build the run's file. Safe to call again (a redelivered task): a finished run is
-    left alone, an interrupted one is built again from the start (same inputs, same file)."""
-    with transaction.atomic():
-        run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
-        if run is None or run.finished:
-            return run
-        run.status = ReportRun.Status.RUNNING
-        run.started_at = timezone.now()
-        run.progress = STARTED
-        run.message = ""
-        run.save(update_fields=["status", "started_at", "progress", "message"])
+    """Build the run's file if this worker can claim it (``report_run_claim``). Safe to
+    call again (a redelivered task, the sweeper's copy): a run claimed by a live worker,
+    or finished, is left alone; one whose worker died is built again from the start
+    (same inputs, same file)."""
+    if not report_run_claim(run_id=run_id):
+        return ReportRun.objects.filter(pk=run_id).first()
+    run = ReportRun.objects.get(pk=run_id)
     try:
         content = report_content(run, progress=lambda p: _set_progress(run.pk, p))
     except PermissionDenied:
@@ -222,16 +244,11 @@ def report_run_execute(*, run_id: int) -> ReportRun | None:
     return run
 
 
-# A build runs at most the task's hard time limit (tasks.report_build); a run still
-# "running" well after that was killed with its worker and nothing will finish it.
-BUILD_TIME_LIMIT = dt.timedelta(seconds=360)
-OVERDUE_AFTER = BUILD_TIME_LIMIT + dt.timedelta(minutes=1)
-
-
 # A run still queued this long after it was asked for was most likely never handed to a
 # worker (the broker was away): the sweeper publishes it again. The beat schedule runs the
 # sweeper as often (settings: CELERY_BEAT_SCHEDULE), so a run waiting behind others gets
-# at most one more copy each time; a copy of a finished run does nothing.
+# at most one more copy each time; a copy of a run already claimed or finished does nothing
+# (report_run_claim).
 RESEND_AFTER = dt.timedelta(minutes=5)
 # A run still queued this long is given up: its page stops waiting and says to ask again.
 QUEUED_AT_MOST = dt.timedelta(hours=1)
@@ -250,7 +267,11 @@ def report_run_get(*, user, public_id) -> ReportRun:
     if run.status == ReportRun.Status.RUNNING and run.started_at and run.started_at < overdue:
         with override(run.language):
             message = _("The report took too long to build and was stopped. Ask for it again.")
-        _finish(run, ReportRun.Status.FAILED, message)
+        # Only the claim seen overdue: a redelivered task may have claimed the run afresh.
+        ReportRun.objects.filter(
+            pk=run.pk, status=ReportRun.Status.RUNNING, started_at=run.started_at
+        ).update(status=ReportRun.Status.FAILED, message=message, finished_at=now)
+        run.refresh_from_db()
     elif run.status == ReportRun.Status.QUEUED and run.created_at < now - QUEUED_AT_MOST:
         # The page gives up even when no beat process runs the sweeper.
         _give_up(run)

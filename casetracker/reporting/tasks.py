@@ -14,8 +14,9 @@ from django.db import OperationalError
     time_limit=360,  # reports.BUILD_TIME_LIMIT (a test keeps them equal)
 )
 def report_build(self, run_id: int) -> None:
-    """Build a cohort report's file. Idempotent: a redelivered task leaves a finished run
-    alone and builds an interrupted one again from the same inputs."""
+    """Build a cohort report's file. Idempotent: the run is claimed before any work, so a
+    second delivery leaves a run another worker is building, or a finished one, alone, and
+    builds one whose worker died again from the same inputs."""
     from .reports import report_run_execute
 
     report_run_execute(run_id=run_id)

@@ -3,6 +3,7 @@
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.utils import translation
 from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Group, String
 
@@ -169,6 +170,27 @@ def test_default_number_groups_thousands_and_keeps_real_fractions():
     assert charts.default_number(1234567) == "1,234,567"
     assert charts.default_number(12.0) == "12"
     assert charts.default_number(6.5) == "6.5"
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "python"),
+    [
+        ("en", ["1,234.5", "n=1,234", "2,000"], "1\xa0234"),
+        # Django's fr and es formats: a non-breaking space groups, a comma marks the tenth.
+        ("fr", ["1\xa0234,5", "n=1\xa0234", "2\xa0000"], "1,234"),
+        ("es", ["1\xa0234,5", "n=1\xa0234", "2\xa0000"], "1,234"),
+    ],
+)
+def test_numbers_are_written_in_the_readers_language(language, shown, python):
+    times = [{"label": "Charged", "q1": 1234.5, "median": 1300, "q3": 1400, "n": 1234}]
+    with translation.override(language):
+        written = " ".join(
+            texts(parse(charts.quartile_chart(times, title="Time", unit_label="d")))
+            + texts(parse(charts.bar_chart([{"label": "Logged", "value": 2000}], title="F")))
+        )
+    for figure in shown:
+        assert figure in written
+    assert python not in written
 
 
 # --- quartile chart ------------------------------------------------------------------------

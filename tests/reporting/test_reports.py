@@ -222,6 +222,31 @@ def test_an_empty_cohort_still_makes_a_report(db):
     assert b"None in this cohort." in _pdf_text(content)
 
 
+@pytest.mark.parametrize(
+    ("language", "shown", "other"),
+    [
+        ("en", [b"1,234.5", b"1,234", b"1,400.0", b": 2,345"], b"1 234"),
+        # Django's fr and es formats (the PDF writes their non-breaking space as a space).
+        ("fr", [b"1 234,5", b"1 234", b"1 400,0", b": 2 345"], b"1,234"),
+        ("es", [b"1 234,5", b"1 234", b"1 400,0", b": 2 345"], b"1,234"),
+    ],
+)
+def test_the_pdf_writes_every_number_in_the_reports_language(cohort, language, shown, other):
+    report = _report(cohort)
+    # Large and fractional figures, so grouping and the decimal mark both show, in the
+    # chart of the times and in its table alike.
+    report["time_to_rung"][1].update(
+        reached=1234, q1_days=1234.5, median_days=1300.25, q3_days=1400
+    )
+    report["responsiveness"][0]["decline_reasons"][0]["count"] = 2345
+    text = _pdf_text(
+        report_pdf.cohort_pdf(report, filters_summary="All", generated_at=NOW, language=language)
+    )
+    for figure in shown:
+        assert figure in text, figure
+    assert other not in text
+
+
 def test_characters_the_font_lacks_are_replaced_not_dropped():
     assert report_pdf.pdf_safe("Ecuador → Belgium, Panamá, Côte d’Ivoire") == (
         "Ecuador -> Belgium, Panamá, Côte d’Ivoire"
@@ -241,6 +266,21 @@ def test_the_csv_has_the_funnel_of_the_cohort(cohort):
     # Every stalled seizure is listed in the files (the PDF lists the first 100).
     stalled = [row for row in rows if row[0] == "stalled"][1:]
     assert {row[1] for row in stalled} == {s.reference for s in cohort}
+
+
+def test_the_csv_keeps_machine_readable_numbers_in_every_language(cohort):
+    report = _report(cohort, stalled_limit=None)
+    report["time_to_rung"][1].update(reached=1234, q1_days=1234.5)
+    report["responsiveness"][0]["decline_reasons"][0]["count"] = 2345
+    sections = report_sections(report, filters_summary="All", generated_at=NOW)
+    raw = report_csv(sections, language="fr").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw)))
+    rung = str(report["time_to_rung"][1]["rung"])
+    times = next(row for row in rows if row[0] == "time_to_rung" and row[1] == rung)
+    assert times[3:5] == ["1234", "1234.5"]
+    share = next(row for row in rows if row[0] == "funnel" and row[1] == "1")[4]
+    assert share == str(round(2 / 3, 4))
+    assert ": 2345" in raw and "2\xa0345" not in raw
 
 
 def test_the_xlsx_has_a_sheet_per_section_and_the_funnel_as_numbers(cohort):
@@ -463,11 +503,77 @@ def test_an_interrupted_build_is_built_again_with_the_same_bytes(evaluator, coho
         )
     reports.report_run_execute(run_id=run.pk)
     first = ReportRun.objects.get(pk=run.pk).file.read()
-    # A worker died after it had written the file: the task comes back.
-    ReportRun.objects.filter(pk=run.pk).update(status="running", progress=60)
+    # A worker died after it had written the file; the task comes back once the build's
+    # time limit has passed (before that, the run might be another worker's live build).
+    dead_since = timezone.now() - reports.BUILD_TIME_LIMIT - dt.timedelta(seconds=1)
+    ReportRun.objects.filter(pk=run.pk).update(status="running", progress=60, started_at=dead_since)
     again = reports.report_run_execute(run_id=run.pk)
     assert again.status == "done"
     assert ReportRun.objects.get(pk=run.pk).file.read() == first
+
+
+def _queued(evaluator, fmt: str = "pdf") -> ReportRun:
+    with mock.patch.object(reports, "_enqueue"):
+        return reports.report_run_create(
+            user=evaluator, query=QueryDict(""), fmt=fmt, language="en"
+        )
+
+
+def test_a_copy_of_the_task_delivered_during_the_build_does_not_build_it_again(evaluator, cohort):
+    run = _queued(evaluator)
+    build = reports.report_content
+    builds, seen_by_the_copy = [], []
+
+    def build_meeting_a_copy(run, **kwargs):
+        builds.append(run.pk)
+        if len(builds) == 1:
+            # The sweeper's copy of the task reaches another worker while this one builds.
+            tasks.report_build(run.pk)
+            seen_by_the_copy.append(ReportRun.objects.get(pk=run.pk))
+        return build(run, **kwargs)
+
+    with mock.patch.object(reports, "report_content", side_effect=build_meeting_a_copy):
+        tasks.report_build(run.pk)
+
+    assert builds == [run.pk]
+    assert [(r.status, bool(r.file)) for r in seen_by_the_copy] == [("running", False)]
+    run.refresh_from_db()
+    assert run.status == "done"
+    assert run.file.read() == reports.report_content(run)
+
+
+def test_a_run_another_worker_claimed_is_left_to_it(evaluator, cohort):
+    run = _queued(evaluator)
+    claimed_at = timezone.now() - dt.timedelta(seconds=30)
+    ReportRun.objects.filter(pk=run.pk).update(status="running", started_at=claimed_at, progress=60)
+
+    with mock.patch.object(reports, "report_content") as build:
+        tasks.report_build(run.pk)
+
+    assert not build.called
+    run.refresh_from_db()
+    assert (run.status, run.started_at, run.progress, run.file.name) == (
+        "running",
+        claimed_at,
+        60,
+        "",
+    )
+
+
+def test_a_done_run_delivered_again_is_left_untouched(evaluator, cohort):
+    run = _queued(evaluator)
+    tasks.report_build(run.pk)
+    before = ReportRun.objects.get(pk=run.pk)
+    content = before.file.read()
+
+    with mock.patch.object(reports, "report_content") as build:
+        tasks.report_build(run.pk)
+
+    assert not build.called
+    after = ReportRun.objects.get(pk=run.pk)
+    fields = ("status", "progress", "message", "started_at", "finished_at", "file")
+    assert [getattr(after, name) for name in fields] == [getattr(before, name) for name in fields]
+    assert after.file.read() == content
 
 
 def test_the_filters_are_summarised_in_words(evaluator, cohort):
