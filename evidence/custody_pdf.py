@@ -32,6 +32,7 @@ from seizures.pdf import (
     _register_fonts,
     _styles,
     _text,
+    drawable,
     numbered_pdf,
 )
 
@@ -194,7 +195,7 @@ def _cell(text: str, width: float, styles):
     """A table cell: plain text when each of its lines fits ``width`` (millimetres), a
     wrapping paragraph only when one does not. Plain cells are many times cheaper to lay
     out, and a form of 500 events has thousands of them."""
-    text = text if text not in (None, "") else "—"
+    text = drawable(text) if text not in (None, "") else "—"
     room = width * mm - CELL_PADDING
     if all(stringWidth(line, FONT, TINY) <= room for line in text.split("\n")):
         return text
@@ -237,7 +238,7 @@ EVENT_WIDTHS = [9, 28, 32, 34, 50, 40, 20, 32, 16]
 
 
 def _tables(head: list[str], rows: list[list], widths, styles) -> list[Table]:
-    header = [Paragraph(_text(h), styles["tiny_bold"]) for h in head]
+    header = [Paragraph(_text(drawable(h)), styles["tiny_bold"]) for h in head]
     widths = [w * mm for w in widths]
     tables = []
     for start in range(0, len(rows), ROWS_PER_TABLE):

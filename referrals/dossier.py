@@ -2,7 +2,8 @@
 
 ``dossier_data`` gathers it — the seizure's pieces at the referral's handling code (through
 ``seizures.selectors.visible_pieces``, so never an H0 piece and never one marked narrower
-than the referral), why it was routed there, the deadlines, the sender — and
+than the referral), why it was routed there, the deadlines, the outcomes recorded (withdrawn
+ones too, marked, so a reader can audit what was claimed and taken back), the sender — and
 ``dossier_pdf`` formats it. The external response page shows the same data.
 
 The PDF reuses the seizure summary's building blocks (seizures/pdf.py: font, styles,
@@ -25,6 +26,7 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
@@ -52,7 +54,8 @@ from seizures.pdf import (
 from seizures.views import commodity_labels, quantity_summary
 
 from .explain import reason_lines
-from .models import Referral
+from .models import Outcome, Referral
+from .templatetags.referrals import outcome_figures
 
 MARGIN = 18 * mm
 CONTENT_WIDTH = A4[0] - 2 * MARGIN
@@ -85,6 +88,7 @@ class Dossier:
     quantities: list[str]
     stops: list[route_diagram.Stop]
     total_distance: str
+    outcomes: list[Outcome]
 
 
 def referral_url(referral: Referral) -> str:
@@ -95,6 +99,12 @@ def referral_url(referral: Referral) -> str:
 
 def handling_label(referral: Referral) -> str:
     return str(HandlingCode(referral.handling_code).label)
+
+
+def dossier_outcomes(referral: Referral) -> list[Outcome]:
+    """All the referral's outcomes in date order, withdrawn ones in their place: one query,
+    however many there are (nothing here follows a relation)."""
+    return list(Outcome.all_objects.filter(referral=referral).order_by("occurred_on", "id"))
 
 
 def dossier_data(*, referral: Referral) -> Dossier:
@@ -120,6 +130,7 @@ def dossier_data(*, referral: Referral) -> Dossier:
         quantities=quantity_summary(summary.items),
         stops=route_diagram.stops_from_port_calls(summary.port_calls),
         total_distance=route_diagram.distance_label(seizure.total_distance_km),
+        outcomes=dossier_outcomes(referral),
     )
 
 
@@ -256,6 +267,62 @@ def _referral_part(dossier: Dossier, styles) -> list:
     else:
         story.append(Paragraph(_text("—"), styles["body"]))
     return story
+
+
+def withdrawal_line(outcome: Outcome) -> str:
+    # Who withdrew it is left out: the response link's page shows these outcomes to the
+    # dossier's readers without naming anyone on the recipient's side, and the dossier
+    # names nobody there either.
+    day = date_format(timezone.localtime(outcome.withdrawn_at), "DATE_FORMAT")
+    return _("Withdrawn on %(date)s: %(reason)s") % {
+        "date": day,
+        "reason": outcome.withdraw_reason,
+    }
+
+
+def _outcome_row(outcome: Outcome, styles) -> list[Paragraph]:
+    """A withdrawn outcome is greyed, its kind struck through and the withdrawal under it."""
+    withdrawn = outcome.withdrawn_at is not None
+    style = styles["withdrawn"] if withdrawn else styles["cell"]
+    kind = _text(outcome.get_kind_display())
+    if withdrawn:
+        kind = f"<strike>{kind}</strike><br/>{_text(withdrawal_line(outcome))}"
+    cells = [
+        _text(date_format(outcome.occurred_on, "DATE_FORMAT")),
+        kind,
+        _text(outcome_figures(outcome)),
+        _text(outcome.justification),
+    ]
+    return [Paragraph(cell, style) for cell in cells]
+
+
+def _outcomes_part(dossier: Dossier, styles) -> list:
+    story = [_h2(_("Outcomes"), styles)]
+    if not dossier.outcomes:
+        return story + [Paragraph(_text(_("No outcome recorded yet.")), styles["body"])]
+    grey = ParagraphStyle("withdrawn", parent=styles["cell"], textColor=colors.HexColor("#6b6b6b"))
+    styles = {**styles, "withdrawn": grey}
+    head = [_("Date"), _("What happened"), _("Key figures"), _("Justification")]
+    table = Table(
+        [[Paragraph(_text(h), styles["label"]) for h in head]]
+        + [_outcome_row(outcome, styles) for outcome in dossier.outcomes],
+        colWidths=[28 * mm, 52 * mm, None, 50 * mm],
+        repeatRows=1,
+        hAlign="LEFT",
+    )
+    # As seizures.pdf._grid draws its tables, which takes text only, not marked-up cells.
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf2")),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return story + [table]
 
 
 def _seizure_part(dossier: Dossier, styles) -> list:
@@ -445,6 +512,7 @@ def _story(dossier: Dossier, styles) -> list:
         Paragraph(_text(to), styles["h2"]),
         Spacer(0, 2 * mm),
         *_referral_part(dossier, styles),
+        *_outcomes_part(dossier, styles),
         *_seizure_part(dossier, styles),
         *_conveyance_part(summary, styles),
         *_route_part(dossier, styles),

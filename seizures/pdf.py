@@ -52,6 +52,14 @@ FONT = "CaseSans"
 FONT_BOLD = "CaseSans-Bold"
 _FONT_DIR = Path(reportlab.__file__).parent / "fonts"
 THUMBNAIL_WIDTH = 45 * mm
+# Characters the house font (Vera) has no glyph for, which the PDFs write: each is drawn
+# as what it stands for instead of an empty box.
+STAND_INS = str.maketrans({"→": "->"})
+
+
+def drawable(text: str) -> str:
+    """``text`` as the house font can draw it."""
+    return text.translate(STAND_INS)
 
 
 def _register_fonts() -> None:
@@ -403,10 +411,10 @@ class _NumberedCanvas(Canvas):
         self.saveState()
         self.setFont(FONT, 8)
         self.setFillColor(colors.HexColor("#333333"))
-        self.drawString(18 * mm, height - 12 * mm, self._header)
+        self.drawString(18 * mm, height - 12 * mm, drawable(self._header))
         self.setStrokeColor(colors.lightgrey)
         self.line(18 * mm, height - 14 * mm, width - 18 * mm, height - 14 * mm)
-        self.drawString(18 * mm, 10 * mm, self._footer)
+        self.drawString(18 * mm, 10 * mm, drawable(self._footer))
         self.drawRightString(
             width - 18 * mm,
             10 * mm,
