@@ -52,14 +52,21 @@ FONT = "CaseSans"
 FONT_BOLD = "CaseSans-Bold"
 _FONT_DIR = Path(reportlab.__file__).parent / "fonts"
 THUMBNAIL_WIDTH = 45 * mm
-# Characters the house font (Vera) has no glyph for, which the PDFs write: each is drawn
-# as what it stands for instead of an empty box.
-STAND_INS = str.maketrans({"→": "->"})
+# Characters the house font (Vera) has no glyph for that the PDFs write, drawn as what
+# they stand for; the no-break spaces of localised numbers ("1 234,5") as plain spaces.
+STAND_INS = {"→": "->", "\u202f": " ", "\u00a0": " "}
 
 
-def drawable(text: str) -> str:
-    """``text`` as the house font can draw it."""
-    return text.translate(STAND_INS)
+def drawable(text: object) -> str:
+    """``text`` as the house font can draw it: the stand-ins above, and "?" for any other
+    character it lacks, never an empty box."""
+    _register_fonts()  # may run before any PDF is built in this process
+    known = pdfmetrics.getFont(FONT).face.charToGlyph
+    out = []
+    for ch in str(text):
+        ch = STAND_INS.get(ch, ch)
+        out.append(ch if len(ch) > 1 or ord(ch) in known or ch in "\n\t" else "?")
+    return "".join(out)
 
 
 def _register_fonts() -> None:

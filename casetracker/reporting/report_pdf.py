@@ -16,14 +16,13 @@ filters and "page X of Y" in its footer.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
@@ -36,7 +35,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import Flowable
 
-from seizures.pdf import FONT, FONT_BOLD, _register_fonts, _styles, numbered_pdf
+from seizures.pdf import FONT, FONT_BOLD, _register_fonts, _styles, drawable, numbered_pdf
 
 from . import charts
 from .choices import Rung
@@ -63,32 +62,12 @@ CHART_GROUPS = 15  # a breakdown's chart shows its largest groups; the table lis
 NUMBER_COLUMN_MIN = 13 * mm
 NUMBER_COLUMN_MAX = 24 * mm
 TEXT_NEED_MAX = 60 * mm
-REPLACEMENTS = {"→": "->", "\u202f": " ", "\u00a0": " "}
-
-
-# --- text the font can draw ----------------------------------------------------------------
-
-
-def _glyphs() -> Mapping[int, int]:
-    # pdf_safe may run before any PDF is built in this process.
-    _register_fonts()
-    return pdfmetrics.getFont(FONT).face.charToGlyph
-
-
-def pdf_safe(text: object) -> str:
-    """``text`` with the characters Vera lacks replaced ("→" by "->", others by "?")."""
-    known = _glyphs()
-    out = []
-    for ch in str(text):
-        ch = REPLACEMENTS.get(ch, ch)
-        out.append(ch if len(ch) > 1 or ord(ch) in known or ch in "\n\t" else "?")
-    return "".join(out)
 
 
 def _para_text(text: object) -> str:
     from xml.sax.saxutils import escape
 
-    return escape(pdf_safe(text if text not in (None, "") else "—")).replace("\n", "<br/>")
+    return escape(drawable(text if text not in (None, "") else "—")).replace("\n", "<br/>")
 
 
 def _fit(text: str, width: float, size: float = 8) -> str:
@@ -121,7 +100,7 @@ def formatted(value, kind: str) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, Tally):
-        return pdf_safe(value.text(_number)) if value.counts else "—"
+        return drawable(value.text(_number)) if value.counts else "—"
     if kind == SHARE:
         return share_text(value)
     if kind == COUNT and isinstance(value, int | float):
@@ -130,7 +109,7 @@ def formatted(value, kind: str) -> str:
         return _number(value, 1)
     if kind == DATETIME and isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
-    return pdf_safe(value)
+    return drawable(value)
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -234,8 +213,8 @@ def _chart(chart: charts.Chart) -> Flowable:
 
 
 def _bar(rows: list[dict], title: str) -> Flowable:
-    rows = [{**row, "label": pdf_safe(row["label"])} for row in rows]
-    return _chart(charts.bar_chart(rows, title=pdf_safe(title)))
+    rows = [{**row, "label": drawable(row["label"])} for row in rows]
+    return _chart(charts.bar_chart(rows, title=drawable(title)))
 
 
 def _section_charts(key: str, report: dict) -> list[Flowable]:
@@ -253,7 +232,7 @@ def _section_charts(key: str, report: dict) -> list[Flowable]:
     if key == "time_to_rung":
         rows = [
             {
-                "label": pdf_safe(f"{e['rung']} {e['name']}"),
+                "label": drawable(f"{e['rung']} {e['name']}"),
                 "q1": e["q1_days"],
                 "median": e["median_days"],
                 "q3": e["q3_days"],
@@ -262,7 +241,7 @@ def _section_charts(key: str, report: dict) -> list[Flowable]:
             for e in report["time_to_rung"]
         ]
         chart = charts.quartile_chart(
-            rows, title=pdf_safe(_("Days from the seizure to each rung")), unit_label=_("d")
+            rows, title=drawable(_("Days from the seizure to each rung")), unit_label=_("d")
         )
         return [_chart(chart)]
     if key == "flags":
@@ -505,18 +484,18 @@ def cohort_pdf(
             report, filters_summary=filters_summary, generated_at=generated_at
         )
         title = _("Follow-up of seizures: cohort report")
-        header = pdf_safe(
+        header = drawable(
             _("%(title)s · generated %(when)s") % {"title": title, "when": _when(generated_at)}
         )
         page_number_room = (
             stringWidth(_("Page %(page)s of %(pages)s") % {"page": 999, "pages": 999}, FONT, 8)
             + 8 * mm
         )
-        footer = _fit(pdf_safe(filters_summary), CONTENT_WIDTH - page_number_room)
+        footer = _fit(drawable(filters_summary), CONTENT_WIDTH - page_number_room)
         story = _cover(report, filters_summary, generated_at, styles)
         story += _method(report, styles)
         story += _sections(report, sections, styles)
         # Built inside the language: the pages' "page X of Y" is written at the end.
         return numbered_pdf(
-            story, title=pdf_safe(title), header=header, footer=footer, compress=compress
+            story, title=drawable(title), header=header, footer=footer, compress=compress
         )

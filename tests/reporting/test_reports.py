@@ -44,6 +44,7 @@ from referrals.choices import (
 from referrals.models import Outcome, Recipient, Referral
 from referrals.routing import deadlines
 from seizures.models import Seizure
+from seizures.pdf import drawable
 
 from .. import factories as f
 from .. import services
@@ -248,10 +249,10 @@ def test_the_pdf_writes_every_number_in_the_reports_language(cohort, language, s
 
 
 def test_characters_the_font_lacks_are_replaced_not_dropped():
-    assert report_pdf.pdf_safe("Ecuador → Belgium, Panamá, Côte d’Ivoire") == (
+    assert drawable("Ecuador → Belgium, Panamá, Côte d’Ivoire") == (
         "Ecuador -> Belgium, Panamá, Côte d’Ivoire"
     )
-    assert report_pdf.pdf_safe("北京") == "??"
+    assert drawable("北京") == "??"
 
 
 # --- CSV and XLSX -------------------------------------------------------------------------
