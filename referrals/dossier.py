@@ -48,6 +48,7 @@ from seizures.pdf import (
     _text,
     _thumbnail,
     attachments_table,
+    grid_table,
     numbered_pdf,
     seizure_summary_at,
 )
@@ -303,24 +304,10 @@ def _outcomes_part(dossier: Dossier, styles) -> list:
     grey = ParagraphStyle("withdrawn", parent=styles["cell"], textColor=colors.HexColor("#6b6b6b"))
     styles = {**styles, "withdrawn": grey}
     head = [_("Date"), _("What happened"), _("Key figures"), _("Justification")]
-    table = Table(
+    table = grid_table(
         [[Paragraph(_text(h), styles["label"]) for h in head]]
         + [_outcome_row(outcome, styles) for outcome in dossier.outcomes],
-        colWidths=[28 * mm, 52 * mm, None, 50 * mm],
-        repeatRows=1,
-        hAlign="LEFT",
-    )
-    # As seizures.pdf._grid draws its tables, which takes text only, not marked-up cells.
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf2")),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
+        [28 * mm, 52 * mm, None, 50 * mm],
     )
     return story + [table]
 

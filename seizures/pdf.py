@@ -167,6 +167,12 @@ def _facts(rows: list[tuple[str, object]], styles) -> Table:
 def _grid(head: list[str], rows: list[list], styles, widths=None) -> Table:
     data = [[Paragraph(_text(h), styles["label"]) for h in head]]
     data += [[Paragraph(_text(cell), styles["cell"]) for cell in row] for row in rows]
+    return grid_table(data, widths)
+
+
+def grid_table(data: list[list], widths=None) -> Table:
+    """The house's table of cells already built (its first row the head): shaded head,
+    hairlines between rows, repeated on every page it spans."""
     table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(
         TableStyle(

@@ -88,3 +88,21 @@ def investigator(db):
 @pytest.fixture
 def seizure(officer):
     return f.log_seizure(officer)
+
+
+@pytest.fixture
+def undrawable(monkeypatch) -> set[str]:
+    """Every character a PDF asks the house font for and the font has no glyph for (it
+    would print as an empty box)."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    missing: set[str] = set()
+    split = TTFont.splitString
+
+    def recording(self, text, doc, encoding="utf-8"):
+        glyphs = self.face.charToGlyph
+        missing.update(ch for ch in str(text) if ord(ch) not in glyphs and ch not in "\n\t")
+        return split(self, text, doc, encoding)
+
+    monkeypatch.setattr(TTFont, "splitString", recording)
+    return missing

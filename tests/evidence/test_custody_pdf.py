@@ -221,24 +221,6 @@ def test_the_lab_holding_the_item_downloads_its_form(client, officer, item, lab_
     assert client.get(_url(item)).status_code == 200
 
 
-@pytest.fixture
-def undrawable(monkeypatch) -> set[str]:
-    """Every character a PDF asks the house font for and the font has no glyph for (it
-    would print as an empty box)."""
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    missing: set[str] = set()
-    split = TTFont.splitString
-
-    def recording(self, text, doc, encoding="utf-8"):
-        glyphs = self.face.charToGlyph
-        missing.update(ch for ch in str(text) if ord(ch) not in glyphs and ch not in "\n\t")
-        return split(self, text, doc, encoding)
-
-    monkeypatch.setattr(TTFont, "splitString", recording)
-    return missing
-
-
 def test_the_form_draws_its_arrows_with_characters_the_font_has(
     officer, item, lab_custodian, undrawable
 ):
